@@ -1,0 +1,46 @@
+// Default command: assume the role, run the command with its credentials.
+import type { CommandIo } from '../cli.ts';
+import { configuredStsEndpoint, resolveStsRegion } from '../credentials/assume-role.ts';
+import { planSourceChain } from '../credentials/source-plan.ts';
+import { stsEndpointLabel } from '../credentials/sts-endpoint.ts';
+import { withAssumedRole } from '../library.ts';
+import { describeExecPlan } from '../options/describe-plan.ts';
+import type { ExecOptions } from '../options/normalize.ts';
+import { createReporter } from '../output/reporter.ts';
+
+export async function execCommand(options: ExecOptions, io: CommandIo): Promise<number> {
+  const reporter = createReporter(options.verbosity);
+  const { source, target } = options;
+  if (options.dryRun) {
+    const region = await resolveStsRegion(source.region, source.profile, io.env);
+    io.stdout(
+      describeExecPlan(options, {
+        sourceSteps: planSourceChain(io.env, source.profile),
+        region: region.region,
+        regionOrigin: region.origin === 'given' ? 'given' : region.origin === 'profile' ? "the profile's" : 'no region set: STS default',
+        endpoint: stsEndpointLabel(configuredStsEndpoint(source.endpointUrl, io.env), region.region).replace(/^STS at /, ''),
+      }),
+    );
+    return 0;
+  }
+  return withAssumedRole({
+    roleArn: target.roleArn,
+    sessionName: target.sessionName,
+    durationSeconds: target.durationSeconds,
+    ...(target.externalId === undefined ? {} : { externalId: target.externalId }),
+    ...(source.region === undefined ? {} : { region: source.region }),
+    ...(source.endpointUrl === undefined ? {} : { endpointUrl: source.endpointUrl }),
+    ...(source.profile === undefined ? {} : { profile: source.profile }),
+    assumeTimeoutSeconds: source.assumeTimeoutSeconds,
+    env: io.env,
+    command: options.argv,
+    mask: options.mask,
+    killGraceSeconds: options.killGraceSeconds,
+    fileEnvironment: options.fileEnvironment,
+    log: reporter.verbose,
+    onAssumed: (assumed) => {
+      reporter.info(`assumed ${assumed.assumedRoleArn} until ${assumed.credentials.expiration.toISOString()}`);
+      io.releaseSignals();
+    },
+  });
+}

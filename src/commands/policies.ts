@@ -1,0 +1,7 @@
+import type { CommandIo } from '../cli.ts';
+import { InternalError } from '../errors.ts';
+import type { Options } from '../options/normalize.ts';
+
+export async function policiesCommand(_options: Options, _io: CommandIo): Promise<number> {
+  throw new InternalError('policies: not built yet', { fix: 'use the default command' });
+}

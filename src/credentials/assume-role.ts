@@ -1,0 +1,209 @@
+// Source credentials -> AssumeRole, with bounded retries, HTTP timeouts and an overall deadline.
+import { loadStsSdk, type StsSdk } from '../aws/load-sdk.ts';
+import { ConfigurationError, isWithAssumedRoleError } from '../errors.ts';
+import { formatDuration } from '../options/duration.ts';
+import type { RoleTarget } from '../options/normalize.ts';
+import { explainStsFailure, type FailureContext } from './explain-failure.ts';
+import { type Clock, DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, retryTransient, systemClock } from './retry.ts';
+import { type AwsCredentials, resolveSourceCredentials, type SourceCredentials } from './source-credentials.ts';
+import type { Environment } from './source-plan.ts';
+import { stsEndpointLabel } from './sts-endpoint.ts';
+import { classifyStsFailure, isRetryable } from './sts-failure.ts';
+
+/** Per-request HTTP limits: the SDK sets none, and a hung STS would hold a build for minutes. */
+export const STS_CONNECTION_TIMEOUT_MS = 3000;
+export const STS_REQUEST_TIMEOUT_MS = 10_000;
+/** STS caps sessions chained from a role session at one hour. */
+export const ROLE_CHAINING_CAP_SECONDS = 3600;
+
+export interface TemporaryCredentials extends AwsCredentials {
+  sessionToken: string;
+  expiration: Date;
+}
+
+export interface AssumeRoleInput {
+  target: RoleTarget;
+  profile?: string | undefined;
+  /** The STS region; see resolveStsRegion. */
+  region: string;
+  /** --endpoint-url, else AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL from `env`. */
+  endpointUrl?: string | undefined;
+  assumeTimeoutSeconds: number;
+  /** Where source-credential settings are read from (normally process.env). */
+  env: Environment;
+  /** Known source credentials: skips the provider chain. */
+  sourceCredentials?: SourceCredentials | undefined;
+  retryPolicy?: RetryPolicy;
+  clock?: Clock;
+  log?: (line: string) => void;
+}
+
+export interface AssumedRole {
+  credentials: TemporaryCredentials;
+  /** arn:aws:sts::<account>:assumed-role/<role>/<session> */
+  assumedRoleArn: string;
+  source: SourceCredentials;
+  attempts: number;
+}
+
+/** The endpoint to send STS calls to, when one is configured; else the SDK picks the regional one. */
+export function configuredStsEndpoint(endpointUrl: string | undefined, env: Environment): string | undefined {
+  return endpointUrl ?? (env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || undefined);
+}
+
+/** The given region, else the profile's (the SDK's lookup), else us-east-1. */
+export async function resolveStsRegion(
+  region: string | undefined,
+  profile: string | undefined,
+  env: Environment,
+): Promise<{ region: string; origin: 'given' | 'profile' | 'default' }> {
+  if (region !== undefined) return { region, origin: 'given' };
+  const sdk = await loadStsSdk();
+  const name = profile ?? (env.AWS_PROFILE || 'default');
+  try {
+    const found = await sdk.loadConfig(sdk.NODE_REGION_CONFIG_OPTIONS, {
+      ...sdk.NODE_REGION_CONFIG_FILE_OPTIONS,
+      profile: name,
+      ...(env.AWS_CONFIG_FILE ? { configFilepath: env.AWS_CONFIG_FILE } : {}),
+    })();
+    if (typeof found === 'string' && found !== '') return { region: found, origin: 'profile' };
+  } catch {
+    // No region anywhere: STS's global partition default applies.
+  }
+  return { region: 'us-east-1', origin: 'default' };
+}
+
+/** A static STS client for one set of credentials: no SDK retries (ours apply), HTTP timeouts on. */
+export function createStsClient(sdk: StsSdk, region: string, endpoint: string | undefined, credentials: AwsCredentials) {
+  return new sdk.STSClient({
+    region,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    credentials,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: STS_CONNECTION_TIMEOUT_MS, requestTimeout: STS_REQUEST_TIMEOUT_MS },
+  });
+}
+
+/** The ARN of whoever `credentials` belong to, or undefined when STS will not say within 3 s. */
+export async function getCallerArn(region: string, endpoint: string | undefined, credentials: AwsCredentials): Promise<string | undefined> {
+  try {
+    const sdk = await loadStsSdk();
+    const answer = await createStsClient(sdk, region, endpoint, credentials).send(new sdk.GetCallerIdentityCommand({}), {
+      abortSignal: AbortSignal.timeout(3000),
+    });
+    return answer.Arn;
+  } catch {
+    return undefined;
+  }
+}
+
+function raceDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+function deadlineError(input: AssumeRoleInput): DOMException {
+  return new DOMException(`no credentials within ${input.assumeTimeoutSeconds} s`, 'AbortError');
+}
+
+/**
+ * Assumes `input.target` with source credentials from the SDK's chain. Retries
+ * throttling, 5xx, network errors and timeouts with full-jitter backoff until the
+ * --assume-timeout deadline; refusals fail at once. Throws typed errors only.
+ */
+export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedRole> {
+  const clock = input.clock ?? systemClock;
+  const deadline = clock.now() + input.assumeTimeoutSeconds * 1000;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(deadlineError(input)), input.assumeTimeoutSeconds * 1000);
+  timer.unref();
+  const endpoint = configuredStsEndpoint(input.endpointUrl, input.env);
+  const context: FailureContext = {
+    roleArn: input.target.roleArn,
+    durationSeconds: input.target.durationSeconds,
+    region: input.region,
+    endpoint: stsEndpointLabel(endpoint, input.region),
+    sourceLabel: input.sourceCredentials?.label ?? 'the source credentials',
+    attempts: 0,
+    assumeTimeoutSeconds: input.assumeTimeoutSeconds,
+    externalId: input.target.externalId,
+  };
+  let source = input.sourceCredentials;
+  try {
+    source ??= await raceDeadline(
+      resolveSourceCredentials({ profile: input.profile, region: input.region, endpointUrl: endpoint }, input.env),
+      controller.signal,
+    );
+    context.sourceLabel = source.label;
+    input.log?.(`source credentials: ${source.label}`);
+    if (source.roleSession && input.target.durationSeconds > ROLE_CHAINING_CAP_SECONDS) {
+      throw new ConfigurationError(
+        `--duration ${formatDuration(input.target.durationSeconds)}: over the 1 hour cap STS puts on role chaining; ${source.label} is itself a role session`,
+        { fix: 'pass --duration 1h; in Jenkins the block form refreshes credentials, so long stages need no longer sessions' },
+      );
+    }
+    const sdk = await loadStsSdk();
+    const client = createStsClient(sdk, input.region, endpoint, source.credentials);
+    const command = new sdk.AssumeRoleCommand({
+      RoleArn: input.target.roleArn,
+      RoleSessionName: input.target.sessionName,
+      DurationSeconds: input.target.durationSeconds,
+      ...(input.target.externalId === undefined ? {} : { ExternalId: input.target.externalId }),
+    });
+    let attempts = 0;
+    const answer = await retryTransient(
+      async (attempt) => {
+        attempts = attempt;
+        return client.send(command, { abortSignal: controller.signal });
+      },
+      {
+        policy: input.retryPolicy ?? DEFAULT_RETRY_POLICY,
+        clock,
+        deadline,
+        signal: controller.signal,
+        isRetryable: (error) => isRetryable(classifyStsFailure(error)),
+        onRetry: (attempt, delay, error) =>
+          input.log?.(`attempt ${attempt} failed (${classifyStsFailure(error).code}); retrying in ${delay} ms`),
+      },
+    );
+    const credentials = answer.Credentials;
+    if (
+      !credentials?.AccessKeyId ||
+      !credentials.SecretAccessKey ||
+      !credentials.SessionToken ||
+      !(credentials.Expiration instanceof Date) ||
+      !answer.AssumedRoleUser?.Arn
+    ) {
+      throw Object.assign(new Error('Deserialization error: the AssumeRole answer lacks credentials'), {
+        $metadata: { httpStatusCode: 200 },
+      });
+    }
+    return {
+      credentials: {
+        accessKeyId: credentials.AccessKeyId,
+        secretAccessKey: credentials.SecretAccessKey,
+        sessionToken: credentials.SessionToken,
+        expiration: credentials.Expiration,
+      },
+      assumedRoleArn: answer.AssumedRoleUser.Arn,
+      source,
+      attempts,
+    };
+  } catch (caught) {
+    if (isWithAssumedRoleError(caught)) throw caught;
+    const exhausted = caught instanceof RetriesExhausted ? caught : undefined;
+    const failure = classifyStsFailure(exhausted?.lastError ?? caught);
+    context.attempts = exhausted?.attempts ?? 1;
+    if (failure.kind === 'refused' && failure.code.startsWith('AccessDenied') && source !== undefined) {
+      // Best effort, for the message only: who we were when STS said no.
+      context.sourceIdentityArn = await getCallerArn(input.region, endpoint, source.credentials);
+    }
+    throw explainStsFailure(failure, context);
+  } finally {
+    clearTimeout(timer);
+  }
+}

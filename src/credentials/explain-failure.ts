@@ -1,0 +1,152 @@
+// A classified STS failure -> the wrapper error a user sees: what went wrong,
+// where to look, and one line to fix it. Pure.
+import { ConfigurationError, InternalError, StsRefusedError, TemporaryFailureError, type WithAssumedRoleError } from '../errors.ts';
+import { sourcePermissionPolicy, targetTrustPolicy } from '../iam/policy-documents.ts';
+import { formatDuration } from '../options/duration.ts';
+import { parseRoleArn } from '../options/role-arn.ts';
+import type { StsFailure } from './sts-failure.ts';
+
+export interface FailureContext {
+  roleArn: string;
+  durationSeconds: number;
+  region: string;
+  /** 'STS (https://sts.us-east-1.amazonaws.com)' or the --endpoint-url. */
+  endpoint: string;
+  sourceLabel: string;
+  /** From GetCallerIdentity, when it answered. */
+  sourceIdentityArn?: string | undefined;
+  attempts: number;
+  assumeTimeoutSeconds: number;
+  externalId?: string | undefined;
+}
+
+/** `arn:aws:sts::123:assumed-role/AssumeRoleInA/i-0abc` -> account 123, role AssumeRoleInA. */
+export function parseIdentityArn(arn: string): { partition: string; account: string; role?: string; user?: string } | undefined {
+  const match = /^arn:([\w-]+):(?:sts|iam)::(\d{12}):(assumed-role|role|user)\/(?:.*\/)?([^/]+?)(?:\/[^/]+)?$/.exec(arn);
+  if (match === null) return undefined;
+  const [, partition = 'aws', account = '', type, name = ''] = match;
+  if (type === 'user') return { partition, account, user: name };
+  const assumed = /^arn:[\w-]+:sts::\d{12}:assumed-role\/([^/]+)\//.exec(arn);
+  return { partition, account, role: assumed?.[1] ?? name };
+}
+
+const indent = (json: unknown) =>
+  JSON.stringify(json, null, 2)
+    .split('\n')
+    .map((line) => `    ${line}`);
+
+function accessDenied(failure: StsFailure, context: FailureContext): StsRefusedError {
+  const target = parseRoleArn(context.roleArn);
+  const identity = context.sourceIdentityArn === undefined ? undefined : parseIdentityArn(context.sourceIdentityArn);
+  const who = context.sourceIdentityArn ?? `the credentials from ${context.sourceLabel}`;
+  const setup = {
+    partition: target?.partition ?? 'aws',
+    targetAccount: target?.account ?? '<account A>',
+    role: target === undefined ? context.roleArn : [target.path, target.name].filter(Boolean).join('/'),
+    sourceAccount: identity?.account ?? '<account B>',
+    sourceRole: identity?.role,
+    externalId: context.externalId,
+  };
+  const trust = targetTrustPolicy(setup).Statement[0];
+  const permission = sourcePermissionPolicy(setup).Statement[0];
+  const policiesCommand = [
+    'withAssumedRole policies',
+    `--target-account ${setup.targetAccount}`,
+    `--source-account ${setup.sourceAccount}`,
+    `--role ${target?.name ?? '<role>'}`,
+    ...(setup.sourceRole === undefined ? [] : [`--source-role ${setup.sourceRole}`]),
+  ].join(' ');
+  return new StsRefusedError(failure.code, `${context.roleArn}: AccessDenied: ${who} may not assume this role`, {
+    fix: `${policiesCommand} prints both documents`,
+    details: [
+      `STS said: ${failure.message}`,
+      `1. the trust policy of ${target?.name ?? 'the role'} in account ${setup.targetAccount} must trust ${identity?.role === undefined ? `account ${setup.sourceAccount}` : `the role ${identity.role}`}; add:`,
+      ...indent(trust),
+      `2. the permissions of ${identity?.role ?? identity?.user ?? 'the source identity'} in account ${setup.sourceAccount} must allow sts:AssumeRole on ${context.roleArn}; add:`,
+      ...indent(permission),
+    ],
+  });
+}
+
+/** The error to throw for a failure STS or the network reported. */
+export function explainStsFailure(failure: StsFailure, context: FailureContext): WithAssumedRoleError {
+  const duration = formatDuration(context.durationSeconds);
+  switch (failure.kind) {
+    case 'refused':
+      switch (failure.code) {
+        case 'AccessDenied':
+        case 'AccessDeniedException':
+          return accessDenied(failure, context);
+        case 'ExpiredToken':
+        case 'ExpiredTokenException':
+          return new StsRefusedError(failure.code, `${context.sourceLabel}: the source credentials have expired (ExpiredToken)`, {
+            fix: 'locally: aws sso login (or refresh the keys); on EC2: the instance profile renews itself, so check the agent clock (NTP) and retry',
+          });
+        case 'SignatureDoesNotMatch':
+          return new StsRefusedError(
+            failure.code,
+            `${context.sourceLabel}: the secret access key does not match the access key ID (SignatureDoesNotMatch)`,
+            {
+              fix: 'set AWS_SECRET_ACCESS_KEY (or the profile) to the secret that belongs to the key, and check the agent clock',
+            },
+          );
+        default:
+          return new StsRefusedError(
+            failure.code,
+            `${context.sourceLabel}: STS does not accept these source credentials (${failure.code})`,
+            {
+              fix: 'the key was deleted, deactivated or belongs to another partition; check with: aws sts get-caller-identity',
+              details: [`STS said: ${failure.message}`],
+            },
+          );
+      }
+    case 'chaining':
+      return new ConfigurationError(
+        `--duration ${duration}: over the 1 hour cap STS puts on role chaining; ${context.sourceLabel} is itself a role session`,
+        {
+          fix: 'pass --duration 1h; in Jenkins the block form refreshes credentials, so long stages need no longer sessions',
+          details: [`STS said: ${failure.message}`],
+        },
+      );
+    case 'max-session-duration':
+      return new ConfigurationError(
+        `--duration ${duration}: over the MaxSessionDuration of ${context.roleArn} (1h unless raised, 12h at most)`,
+        {
+          fix: `pass a shorter --duration, or raise the limit: aws iam update-role --role-name ${parseRoleArn(context.roleArn)?.name ?? '<role>'} --max-session-duration ${context.durationSeconds}`,
+          details: [`STS said: ${failure.message}`],
+        },
+      );
+    case 'region-disabled':
+      return new ConfigurationError(`--region ${context.region}: STS is not activated in this region for the source account`, {
+        fix: 'activate it in the IAM console (Account settings, Security Token Service), or pass --region us-east-1',
+        details: [`STS said: ${failure.message}`],
+      });
+    case 'validation':
+      return new ConfigurationError(`${context.roleArn}: STS refused the request: ${failure.message}`, {
+        fix: 'check --role-arn, --session-name, --duration and --external-id against the message',
+      });
+    case 'throttled':
+    case 'server':
+    case 'network':
+    case 'timeout':
+      return new TemporaryFailureError(
+        `${context.endpoint}: ${failure.code} after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'} (${failure.message})`,
+        { fix: 'retry the build; for many parallel stages, stagger them or raise --assume-timeout' },
+      );
+    case 'aborted':
+      return new TemporaryFailureError(
+        `--assume-timeout ${context.assumeTimeoutSeconds}: no credentials within ${context.assumeTimeoutSeconds} s from ${context.endpoint}`,
+        {
+          fix: 'check that STS (or --endpoint-url) is reachable from here (proxy, VPC endpoint, security group), or raise --assume-timeout',
+        },
+      );
+    case 'malformed':
+      return new TemporaryFailureError(`${context.endpoint}: the answer was not an STS response (${failure.message})`, {
+        fix: "a proxy may be answering in STS's place: check HTTPS_PROXY/NO_PROXY and --endpoint-url",
+      });
+    case 'unknown':
+      return new InternalError(`${context.endpoint}: unexpected failure: ${failure.code}: ${failure.message}`, {
+        fix: 'run again with --verbose and report the output',
+      });
+  }
+}

@@ -1,0 +1,131 @@
+// Resolves the source credentials: the first step of the planned chain that answers.
+import { loadStsSdk } from '../aws/load-sdk.ts';
+import { ConfigurationError, StsRefusedError } from '../errors.ts';
+import {
+  type Environment,
+  isRoleSessionSource,
+  planSourceChain,
+  type SourceKind,
+  type SourceStep,
+  sharedFilePaths,
+} from './source-plan.ts';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+export interface SourceCredentials {
+  kind: SourceKind;
+  label: string;
+  /** Known to be a role session, so STS caps roles chained from it at one hour. */
+  roleSession: boolean;
+  credentials: AwsCredentials;
+}
+
+export interface SourceRequest {
+  profile: string | undefined;
+  region: string;
+  endpointUrl: string | undefined;
+}
+
+/** The SDK's instance-metadata default is 1 s and no retry; a busy agent deserves more, yet a laptop must learn "no IMDS" in seconds. */
+export const IMDS_TIMEOUT_MS = 1000;
+export const IMDS_RETRIES = 3;
+
+interface ProviderFailure {
+  name?: string;
+  message?: string;
+  tryNextLink?: boolean;
+}
+
+async function callStep(step: SourceStep, request: SourceRequest, env: Environment): Promise<AwsCredentials> {
+  if (step.kind === 'environment') {
+    return {
+      accessKeyId: env.AWS_ACCESS_KEY_ID as string,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    };
+  }
+  const sdk = await loadStsSdk();
+  const clientConfig = { region: request.region, ...(request.endpointUrl === undefined ? {} : { endpoint: request.endpointUrl }) };
+  switch (step.kind) {
+    case 'profile': {
+      const { configFile, credentialsFile } = sharedFilePaths(env);
+      return sdk.fromIni({
+        profile: step.profile as string,
+        filepath: credentialsFile,
+        configFilepath: configFile,
+        clientConfig,
+        ignoreCache: true,
+      })();
+    }
+    case 'web-identity':
+      return sdk.fromTokenFile({
+        webIdentityTokenFile: env.AWS_WEB_IDENTITY_TOKEN_FILE as string,
+        ...(env.AWS_ROLE_ARN ? { roleArn: env.AWS_ROLE_ARN } : {}),
+        ...(env.AWS_ROLE_SESSION_NAME ? { roleSessionName: env.AWS_ROLE_SESSION_NAME } : {}),
+        clientConfig,
+      })();
+    case 'container':
+      return sdk.fromContainerMetadata({ timeout: IMDS_TIMEOUT_MS, maxRetries: IMDS_RETRIES })();
+    case 'instance-metadata':
+      return sdk.fromInstanceMetadata({ timeout: IMDS_TIMEOUT_MS, maxRetries: IMDS_RETRIES })();
+  }
+}
+
+function isExpiredSso(error: ProviderFailure): boolean {
+  return /sso/i.test(error.message ?? '') && /expired|refresh/i.test(error.message ?? '');
+}
+
+/**
+ * Asks each planned step in turn and returns the first credentials found, with where
+ * they came from. Throws ConfigurationError (exit 78) listing every place looked.
+ */
+export async function resolveSourceCredentials(request: SourceRequest, env: Environment): Promise<SourceCredentials> {
+  const steps = planSourceChain(env, request.profile);
+  const looked: string[] = [];
+  for (const step of steps) {
+    if (step.skip !== undefined) {
+      looked.push(`${step.label}: ${step.skip}`);
+      continue;
+    }
+    try {
+      const credentials = await callStep(step, request, env);
+      return { kind: step.kind, label: step.label, roleSession: isRoleSessionSource(step.kind), credentials };
+    } catch (caught) {
+      const error = caught as ProviderFailure;
+      if (step.kind === 'profile' && isExpiredSso(error)) {
+        throw new StsRefusedError('ExpiredToken', `${step.label}: the SSO session has expired`, {
+          fix: `run aws sso login --profile ${step.profile}`,
+          cause: caught,
+        });
+      }
+      const reason = firstLine(error.message) || String(caught);
+      if (steps.length === 1) {
+        throw new ConfigurationError(`${step.label}: no credentials: ${reason}`, {
+          fix: `check the profile in ${sharedFilePaths(env).configFile} (aws configure list --profile ${step.profile}), or drop --profile/AWS_PROFILE`,
+          cause: caught,
+        });
+      }
+      if (error.tryNextLink === false && step.kind !== 'instance-metadata') {
+        throw new ConfigurationError(`${step.label}: ${reason}`, { fix: 'fix or remove that credential source', cause: caught });
+      }
+      looked.push(`${step.label}: ${reason}`);
+    }
+  }
+  throw new ConfigurationError('no source credentials: none of the places the AWS SDK looks had any', {
+    fix: 'on a Jenkins agent attach an instance profile; locally run aws sso login or pass --profile',
+    details: [
+      ...looked.map((line) => `looked at ${line}`),
+      'instance metadata: in a container on EC2, IMDSv2 needs a hop limit of 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2)',
+      'instance metadata: AWS_EC2_METADATA_DISABLED=true turns it off; check the instance has an instance profile',
+    ],
+  });
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? '').split('\n')[0]?.trim() ?? '';
+}

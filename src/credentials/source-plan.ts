@@ -1,0 +1,86 @@
+// Which source-credential providers will be asked, in the SDK's order, decided
+// from the environment alone. Pure: dry runs, doctor and errors describe it.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type SourceKind = 'environment' | 'profile' | 'web-identity' | 'container' | 'instance-metadata';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface SourceStep {
+  kind: SourceKind;
+  /** 'environment (AWS_ACCESS_KEY_ID)', 'profile dev', 'instance metadata (169.254.169.254)'. */
+  label: string;
+  /** Why this step is not even tried, when it is not. */
+  skip?: string;
+  /** The profile to read, for 'profile'. */
+  profile?: string;
+}
+
+/** Variables that decide where source credentials come from. */
+export const SOURCE_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ROLE_ARN',
+  'AWS_ROLE_SESSION_NAME',
+] as const;
+
+const set = (value: string | undefined): value is string => value !== undefined && value !== '';
+
+/** The shared config and credentials files the SDK reads for `env`. */
+export function sharedFilePaths(env: Environment): { configFile: string; credentialsFile: string } {
+  return {
+    configFile: set(env.AWS_CONFIG_FILE) ? env.AWS_CONFIG_FILE : join(homedir(), '.aws', 'config'),
+    credentialsFile: set(env.AWS_SHARED_CREDENTIALS_FILE) ? env.AWS_SHARED_CREDENTIALS_FILE : join(homedir(), '.aws', 'credentials'),
+  };
+}
+
+/**
+ * The SDK default chain's steps for `env`: environment keys, a profile, web
+ * identity, container, instance metadata. A named profile (flag or AWS_PROFILE)
+ * is the only step: it must work, rather than quietly fall through to the instance's role.
+ */
+export function planSourceChain(env: Environment, profile: string | undefined): SourceStep[] {
+  const named = profile ?? (set(env.AWS_PROFILE) ? env.AWS_PROFILE : undefined);
+  if (named !== undefined) {
+    return [{ kind: 'profile', label: `profile ${named}${profile === undefined ? ' (AWS_PROFILE)' : ''}`, profile: named }];
+  }
+  const keys = set(env.AWS_ACCESS_KEY_ID) && set(env.AWS_SECRET_ACCESS_KEY);
+  const webIdentity = set(env.AWS_WEB_IDENTITY_TOKEN_FILE);
+  const container = set(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) || set(env.AWS_CONTAINER_CREDENTIALS_FULL_URI);
+  const imdsDisabled = set(env.AWS_EC2_METADATA_DISABLED) && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== 'false';
+  const imdsEndpoint = set(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) ? env.AWS_EC2_METADATA_SERVICE_ENDPOINT : '169.254.169.254';
+  return [
+    {
+      kind: 'environment',
+      label: 'environment (AWS_ACCESS_KEY_ID)',
+      ...(keys ? {} : { skip: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set' }),
+    },
+    { kind: 'profile', label: 'profile default', profile: 'default' },
+    {
+      kind: 'web-identity',
+      label: `web identity (${env.AWS_WEB_IDENTITY_TOKEN_FILE ?? 'AWS_WEB_IDENTITY_TOKEN_FILE'})`,
+      ...(webIdentity ? {} : { skip: 'AWS_WEB_IDENTITY_TOKEN_FILE is not set' }),
+    },
+    {
+      kind: 'container',
+      label: 'container credentials',
+      ...(container ? {} : { skip: 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI are not set' }),
+    },
+    {
+      kind: 'instance-metadata',
+      label: `instance metadata (${imdsEndpoint})`,
+      ...(imdsDisabled ? { skip: 'AWS_EC2_METADATA_DISABLED is set' } : {}),
+    },
+  ];
+}
+
+/** Instance profiles, task roles and web identities are role sessions: STS caps chained sessions at one hour. */
+export function isRoleSessionSource(kind: SourceKind): boolean {
+  return kind === 'instance-metadata' || kind === 'container' || kind === 'web-identity';
+}

@@ -1,0 +1,93 @@
+// The three IAM documents of the cross-account set-up. Pure; the `policies` command,
+// AccessDenied explanations and the templates all render these.
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: Record<string, string | string[]>;
+  Action: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+export interface CrossAccountSetup {
+  partition: string;
+  /** Account A: owns the deploy role. */
+  targetAccount: string;
+  /** The deploy role's name, in account A. */
+  role: string;
+  /** Account B: runs the Jenkins agents. */
+  sourceAccount: string;
+  /** The agents' role in account B; without it, the trust policy trusts all of account B. */
+  sourceRole?: string | undefined;
+  externalId?: string | undefined;
+}
+
+export const roleArn = (partition: string, account: string, role: string) => `arn:${partition}:iam::${account}:role/${role}`;
+
+/** The principal the deploy role trusts: the source role, or account B's root (IAM policies in B then decide). */
+export function trustedPrincipal(setup: CrossAccountSetup): string {
+  return setup.sourceRole === undefined
+    ? `arn:${setup.partition}:iam::${setup.sourceAccount}:root`
+    : roleArn(setup.partition, setup.sourceAccount, setup.sourceRole);
+}
+
+/** Trust policy of the deploy role in account A. */
+export function targetTrustPolicy(setup: CrossAccountSetup): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'TrustJenkinsAgents',
+        Effect: 'Allow',
+        Principal: { AWS: trustedPrincipal(setup) },
+        Action: 'sts:AssumeRole',
+        ...(setup.externalId === undefined ? {} : { Condition: { StringEquals: { 'sts:ExternalId': setup.externalId } } }),
+      },
+    ],
+  };
+}
+
+/** Permission policy of the source role in account B: may assume the deploy role, nothing more. */
+export function sourcePermissionPolicy(setup: CrossAccountSetup): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AssumeDeployRole',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: roleArn(setup.partition, setup.targetAccount, setup.role),
+      },
+    ],
+  };
+}
+
+/** Trust policy of the source role: EC2 may hand it to instances (the instance profile). */
+export function ec2TrustPolicy(partition: string): PolicyDocument {
+  const service = partition === 'aws-cn' ? 'ec2.amazonaws.com.cn' : 'ec2.amazonaws.com';
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'Ec2InstanceProfile', Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  };
+}
+
+export interface PolicySet {
+  targetTrustPolicy: PolicyDocument;
+  sourcePermissionPolicy: PolicyDocument;
+  sourceTrustPolicy: PolicyDocument;
+}
+
+/** All three documents for one set-up. */
+export function buildPolicySet(setup: CrossAccountSetup): PolicySet {
+  return {
+    targetTrustPolicy: targetTrustPolicy(setup),
+    sourcePermissionPolicy: sourcePermissionPolicy(setup),
+    sourceTrustPolicy: ec2TrustPolicy(setup.partition),
+  };
+}

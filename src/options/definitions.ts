@@ -1,0 +1,186 @@
+// Every option of every command, once: the CLI parser, the environment-variable
+// settings and the README's options table are all built from this list.
+
+export type CommandName = 'exec' | 'print' | 'verify' | 'policies' | 'doctor';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean' | 'array';
+  description: string;
+  /** What applies when the option is not given, as the README and --help say it. */
+  defaultDescription?: string;
+  choices?: readonly string[];
+  commands: readonly CommandName[];
+  /** Per-command wording or choices, where an option means something narrower. */
+  perCommand?: Partial<Record<CommandName, Partial<Pick<OptionSpec, 'description' | 'defaultDescription' | 'choices'>>>>;
+}
+
+/** Settings in the environment (and in --env-file files) carry this prefix. */
+export const ENV_PREFIX = 'WITH_ASSUMED_ROLE_';
+
+const ROLE_COMMANDS = ['exec', 'print', 'verify', 'doctor'] as const;
+const ALL_COMMANDS = ['exec', 'print', 'verify', 'policies', 'doctor'] as const;
+
+export const OPTIONS = {
+  'role-arn': {
+    type: 'string',
+    description: 'ARN of the role to assume',
+    commands: ROLE_COMMANDS,
+  },
+  role: {
+    type: 'string',
+    description: 'name of the role to assume, with --account (instead of --role-arn)',
+    commands: [...ROLE_COMMANDS, 'policies'],
+    perCommand: { policies: { description: 'name of the deploy role in the target account' } },
+  },
+  account: {
+    type: 'string',
+    description: 'account that owns --role (12 digits)',
+    commands: ROLE_COMMANDS,
+  },
+  'session-name': {
+    type: 'string',
+    description: 'role session name, as CloudTrail shows it; checked, never rewritten',
+    defaultDescription: 'derived: <project>-<environment>-jenkins-<build> or -local-<user>',
+    commands: ROLE_COMMANDS,
+  },
+  project: {
+    type: 'string',
+    description: 'project part of the derived session name',
+    defaultDescription: 'JOB_NAME under Jenkins, else the current directory name',
+    commands: ROLE_COMMANDS,
+  },
+  environment: {
+    type: 'string',
+    description: 'environment part of the derived session name (dev, prod)',
+    commands: ROLE_COMMANDS,
+  },
+  duration: {
+    type: 'string',
+    description: 'session length: seconds or 15m, 1h, 12h (900-43200 s)',
+    defaultDescription: '1h',
+    commands: ROLE_COMMANDS,
+  },
+  region: {
+    type: 'string',
+    description: "STS region; also the child's AWS_REGION and AWS_DEFAULT_REGION",
+    defaultDescription: "AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1",
+    commands: [...ROLE_COMMANDS, 'policies'],
+    perCommand: {
+      verify: { description: 'regions to check, comma-separated (the first is the STS region)' },
+      policies: { description: 'region whose partition the ARNs use (aws, aws-cn, aws-us-gov)', defaultDescription: 'aws partition' },
+    },
+  },
+  'external-id': {
+    type: 'string',
+    description: "external ID the role's trust policy requires",
+    commands: [...ROLE_COMMANDS, 'policies'],
+    perCommand: { policies: { description: 'require this sts:ExternalId in the trust policy' } },
+  },
+  'endpoint-url': {
+    type: 'string',
+    description: 'STS endpoint (VPC endpoint, emulator)',
+    defaultDescription: 'AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else regional STS',
+    commands: ROLE_COMMANDS,
+  },
+  profile: {
+    type: 'string',
+    description: 'profile for the source credentials (SSO profiles included)',
+    defaultDescription: 'AWS_PROFILE, else the SDK default chain',
+    commands: ROLE_COMMANDS,
+  },
+  'env-file': {
+    type: 'array',
+    description: 'dotenv file whose variables reach the child and may hold these settings (repeatable)',
+    commands: ALL_COMMANDS,
+  },
+  'assume-timeout': {
+    type: 'string',
+    description: 'deadline in seconds for getting credentials, retries included',
+    defaultDescription: '60',
+    commands: ROLE_COMMANDS,
+  },
+  'dry-run': {
+    type: 'boolean',
+    description: 'print the resolved plan and exit without calling STS',
+    commands: ['exec'],
+  },
+  mask: {
+    type: 'boolean',
+    description: "mask the credentials in the child's output (--no-mask: stdio untouched)",
+    defaultDescription: 'on when JENKINS_URL, BUILD_ID or CI is set',
+    commands: ['exec'],
+  },
+  'kill-grace': {
+    type: 'string',
+    description: 'seconds a signalled child gets before the wrapper kills it',
+    defaultDescription: '10',
+    commands: ['exec'],
+  },
+  format: {
+    type: 'string',
+    description: 'output format',
+    commands: ['print', 'policies'],
+    perCommand: {
+      print: {
+        choices: ['env', 'process', 'json'],
+        defaultDescription: 'env',
+        description: 'env (export lines), process (credential_process JSON) or json',
+      },
+      policies: {
+        choices: ['json', 'cloudformation', 'terraform'],
+        defaultDescription: 'json',
+        description: 'json (three documents), cloudformation or terraform',
+      },
+    },
+  },
+  'cache-file': {
+    type: 'string',
+    description: 'reuse credentials from this 0600 file while they last (the Jenkins block form)',
+    commands: ['print'],
+  },
+  json: {
+    type: 'boolean',
+    description: 'machine-readable output',
+    commands: ['verify'],
+  },
+  'target-account': {
+    type: 'string',
+    description: 'account A, which owns the deploy role',
+    commands: ['policies'],
+  },
+  'source-account': {
+    type: 'string',
+    description: 'account B, where the Jenkins agents run',
+    commands: ['policies'],
+  },
+  'source-role': {
+    type: 'string',
+    description: "the agents' instance-profile role in account B; the trust policy then trusts only it",
+    defaultDescription: 'AssumeRoleInA in the templates; the trust policy trusts all of account B',
+    commands: ['policies'],
+  },
+  verbose: {
+    type: 'boolean',
+    description: 'say each step on stderr; stack traces on errors',
+    commands: ALL_COMMANDS,
+  },
+  quiet: {
+    type: 'boolean',
+    description: 'say nothing but errors',
+    commands: ALL_COMMANDS,
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** `role-arn` -> `WITH_ASSUMED_ROLE_ROLE_ARN`. */
+export function envVarName(option: string): string {
+  return ENV_PREFIX + option.toUpperCase().replaceAll('-', '_');
+}
+
+/** The options a command takes, with its own wording and choices applied. */
+export function optionsOf(command: CommandName): [OptionName, OptionSpec][] {
+  return (Object.entries(OPTIONS) as [OptionName, OptionSpec][])
+    .filter(([, spec]) => spec.commands.includes(command))
+    .map(([name, spec]) => [name, { ...spec, ...spec.perCommand?.[command] }]);
+}

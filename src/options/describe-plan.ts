@@ -1,0 +1,34 @@
+// The resolved plan as a dry run prints it: what would be asked of STS and run. Pure.
+import type { SourceStep } from '../credentials/source-plan.ts';
+import { formatDuration } from './duration.ts';
+import type { ExecOptions } from './normalize.ts';
+
+/** Quotes an argument for display the way a POSIX shell would need it. */
+export function shellQuote(argument: string): string {
+  return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replaceAll("'", "'\\''")}'`;
+}
+
+export interface PlanFacts {
+  sourceSteps: SourceStep[];
+  region: string;
+  regionOrigin: string;
+  endpoint: string;
+}
+
+/** The lines of `--dry-run`. */
+export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string {
+  const tried = facts.sourceSteps.filter((step) => step.skip === undefined).map((step) => step.label);
+  const rows: [string, string][] = [
+    ['credential source', tried.length === 0 ? 'none available' : tried.join(', else ')],
+    ['role ARN', options.target.roleArn],
+    ['session name', `${options.target.sessionName} (${options.target.sessionNameOrigin})`],
+    ['duration', `${options.target.durationSeconds} s (${formatDuration(options.target.durationSeconds)})`],
+    ['external ID', options.target.externalId ?? 'none'],
+    ['region', `${facts.region} (${facts.regionOrigin})`],
+    ['STS endpoint', facts.endpoint],
+    ['command', options.argv.map(shellQuote).join(' ')],
+    ['output masking', options.mask ? options.maskOrigin : options.maskOrigin],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return `dry run: STS not called, nothing run\n${rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n')}\n`;
+}

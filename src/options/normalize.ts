@@ -1,0 +1,339 @@
+// Merged settings -> one typed, validated options object per command. Pure.
+import { UsageError } from '../errors.ts';
+import type { CommandName } from './definitions.ts';
+import { DEFAULT_DURATION_SECONDS, parseDuration, parseSeconds } from './duration.ts';
+import { isRegionName } from './partition.ts';
+import { buildRoleArn, validateRoleArn } from './role-arn.ts';
+import { deriveSessionName, isJenkins, type SessionNameContext, validateSessionName } from './session-name.ts';
+import type { Setting, Settings } from './settings.ts';
+
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
+
+/** Where source credentials come from and how STS is reached. */
+export interface SourceOptions {
+  profile: string | undefined;
+  /** Region given as a setting or by AWS_REGION / AWS_DEFAULT_REGION; else the SDK's profile lookup decides. */
+  region: string | undefined;
+  endpointUrl: string | undefined;
+  assumeTimeoutSeconds: number;
+}
+
+/** The role to assume and the request STS gets. */
+export interface RoleTarget {
+  roleArn: string;
+  sessionName: string;
+  /** How the session name came to be, for plans: 'given' or the derivation's inputs. */
+  sessionNameOrigin: string;
+  durationSeconds: number;
+  externalId: string | undefined;
+}
+
+interface CommonOptions {
+  verbosity: Verbosity;
+  /** Variables of the --env-file files, in precedence order applied. */
+  fileEnvironment: Record<string, string>;
+}
+
+export interface ExecOptions extends CommonOptions {
+  command: 'exec';
+  source: SourceOptions;
+  target: RoleTarget;
+  argv: [string, ...string[]];
+  dryRun: boolean;
+  mask: boolean;
+  maskOrigin: string;
+  killGraceSeconds: number;
+}
+
+export type PrintFormat = 'env' | 'process' | 'json';
+
+export interface PrintOptions extends CommonOptions {
+  command: 'print';
+  source: SourceOptions;
+  /** Absent only with --cache-file, whose recorded request is then used. */
+  target: RoleTarget | undefined;
+  format: PrintFormat;
+  cacheFile: string | undefined;
+}
+
+export interface VerifyOptions extends CommonOptions {
+  command: 'verify';
+  source: SourceOptions;
+  target: RoleTarget;
+  regions: string[];
+  json: boolean;
+}
+
+export type PoliciesFormat = 'json' | 'cloudformation' | 'terraform';
+
+export interface PoliciesOptions extends CommonOptions {
+  command: 'policies';
+  targetAccount: string;
+  sourceAccount: string;
+  role: string;
+  sourceRole: string | undefined;
+  externalId: string | undefined;
+  region: string | undefined;
+  format: PoliciesFormat;
+}
+
+export interface DoctorOptions extends CommonOptions {
+  command: 'doctor';
+  source: SourceOptions;
+  target: RoleTarget | undefined;
+}
+
+export type Options = ExecOptions | PrintOptions | VerifyOptions | PoliciesOptions | DoctorOptions;
+
+export interface NormalizeContext extends SessionNameContext {
+  fileEnvironment: Record<string, string>;
+  /** Arguments after `--`. */
+  commandArgv: string[];
+}
+
+const text = (setting: Setting | undefined): string | undefined => {
+  if (setting === undefined) return undefined;
+  const { value } = setting;
+  return Array.isArray(value) ? value.at(-1) : String(value);
+};
+const flag = (setting: Setting | undefined): boolean | undefined =>
+  setting === undefined ? undefined : setting.value === true || setting.value === 'true';
+
+function nonEmpty(setting: Setting | undefined): string | undefined {
+  const value = text(setting);
+  if (value === undefined) return undefined;
+  if (value.trim() === '') {
+    throw new UsageError(`${setting?.source}: is empty`, { fix: `give ${setting?.source} a value, or leave it out` });
+  }
+  return value;
+}
+
+function verbosityOf(settings: Settings): Verbosity {
+  const verbose = flag(settings.verbose) === true;
+  const quiet = flag(settings.quiet) === true;
+  if (verbose && quiet) {
+    throw new UsageError(`${settings.verbose?.source} and ${settings.quiet?.source}: cannot both be on`, {
+      fix: 'choose one of --verbose and --quiet',
+    });
+  }
+  return verbose ? 'verbose' : quiet ? 'quiet' : 'normal';
+}
+
+function choice<T extends string>(setting: Setting | undefined, allowed: readonly T[], fallback: T): T {
+  const value = nonEmpty(setting);
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`${setting?.source} "${value}": not one of ${allowed.join(', ')}`, { fix: `pass one of: ${allowed.join(', ')}` });
+  }
+  return value as T;
+}
+
+function checkRegion(region: string | undefined, source: string): string | undefined {
+  if (region !== undefined && !isRegionName(region)) {
+    throw new UsageError(`${source} "${region}": not an AWS region name`, { fix: 'pass a region such as us-east-1 or eu-west-1' });
+  }
+  return region;
+}
+
+function checkUrl(value: string | undefined, source: string): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`${source} "${value}": not an http(s) URL`, { fix: 'pass a URL such as https://sts.eu-west-1.amazonaws.com' });
+  }
+  return value;
+}
+
+function sourceOptions(settings: Settings, region: string | undefined): SourceOptions {
+  const timeout = nonEmpty(settings['assume-timeout']);
+  return {
+    profile: nonEmpty(settings.profile),
+    region,
+    endpointUrl: checkUrl(nonEmpty(settings['endpoint-url']), settings['endpoint-url']?.source ?? '--endpoint-url'),
+    assumeTimeoutSeconds: timeout === undefined ? 60 : parseSeconds(timeout, settings['assume-timeout']?.source ?? '--assume-timeout'),
+  };
+}
+
+/** The single region from settings, else from AWS_REGION / AWS_DEFAULT_REGION. */
+function regionOf(settings: Settings, env: NormalizeContext['env']): string | undefined {
+  const given = nonEmpty(settings.region);
+  if (given !== undefined) return checkRegion(given, settings.region?.source ?? '--region');
+  if (env.AWS_REGION) return checkRegion(env.AWS_REGION, 'AWS_REGION');
+  if (env.AWS_DEFAULT_REGION) return checkRegion(env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION');
+  return undefined;
+}
+
+function roleTarget(settings: Settings, context: NormalizeContext, region: string | undefined, required: boolean): RoleTarget | undefined {
+  const arnSetting = settings['role-arn'];
+  const arn = nonEmpty(arnSetting);
+  const role = nonEmpty(settings.role);
+  const account = nonEmpty(settings.account);
+  if (arn !== undefined && (role !== undefined || account !== undefined)) {
+    const other = role !== undefined ? settings.role?.source : settings.account?.source;
+    throw new UsageError(`${arnSetting?.source} and ${other}: give the role either as --role-arn or as --role with --account`, {
+      fix: 'keep --role-arn and drop --role/--account, or the other way round',
+    });
+  }
+  let roleArn: string;
+  if (arn !== undefined) roleArn = validateRoleArn(arn, arnSetting?.source);
+  else if (role !== undefined && account !== undefined) roleArn = buildRoleArn(role, account, region);
+  else if (role !== undefined || account !== undefined) {
+    const missing = role === undefined ? '--role' : '--account';
+    throw new UsageError(`${role === undefined ? settings.account?.source : settings.role?.source}: needs ${missing} too`, {
+      fix: `add ${missing}, or pass the whole ARN as --role-arn`,
+    });
+  } else if (!required) return undefined;
+  else {
+    throw new UsageError('no role to assume: --role-arn, or --role with --account, is required', {
+      fix: 'pass e.g. --role-arn arn:aws:iam::521111111144:role/DeployMaster',
+    });
+  }
+
+  const given = nonEmpty(settings['session-name']);
+  const project = nonEmpty(settings.project);
+  const environment = nonEmpty(settings.environment);
+  const duration = nonEmpty(settings.duration);
+  return {
+    roleArn,
+    sessionName: given !== undefined ? validateSessionName(given) : deriveSessionName({ project, environment }, context),
+    sessionNameOrigin: given !== undefined ? 'given' : describeDerivation(project, context),
+    durationSeconds: duration === undefined ? DEFAULT_DURATION_SECONDS : parseDuration(duration, settings.duration?.source),
+    externalId: checkExternalId(nonEmpty(settings['external-id']), settings['external-id']?.source),
+  };
+}
+
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+function checkExternalId(value: string | undefined, source = '--external-id'): string | undefined {
+  if (value !== undefined && !EXTERNAL_ID.test(value)) {
+    throw new UsageError(`${source} "${value}": not a valid external ID; STS allows 2-1224 characters of letters, digits and +=,.@:/-`, {
+      fix: "pass the external ID exactly as the role's trust policy names it",
+    });
+  }
+  return value;
+}
+
+function describeDerivation(project: string | undefined, context: SessionNameContext): string {
+  const jenkins = isJenkins(context.env);
+  const projectFrom = project !== undefined ? '--project' : jenkins ? 'JOB_NAME' : 'directory name';
+  return jenkins ? `derived from ${projectFrom}, --environment, BUILD_NUMBER` : `derived from ${projectFrom}, --environment, local user`;
+}
+
+/** CI runs mask by default: Jenkins sets JENKINS_URL and BUILD_ID, most CI systems set CI. */
+export function isCi(env: NormalizeContext['env']): boolean {
+  return Boolean(env.JENKINS_URL || env.BUILD_ID || (env.CI && env.CI !== 'false'));
+}
+
+/** Validates and types the merged settings of `command`. Throws UsageError naming the input. */
+export function normalizeOptions(command: CommandName, settings: Settings, context: NormalizeContext): Options {
+  const common: CommonOptions = { verbosity: verbosityOf(settings), fileEnvironment: context.fileEnvironment };
+  if (command !== 'exec' && context.commandArgv.length > 0) {
+    throw new UsageError(`-- ${context.commandArgv.join(' ')}: ${command} runs no command`, {
+      fix: `drop everything from -- on, or leave out "${command}"`,
+    });
+  }
+  switch (command) {
+    case 'exec': {
+      const region = regionOf(settings, context.env);
+      const [file, ...args] = context.commandArgv;
+      const dryRun = flag(settings['dry-run']) === true;
+      const target = roleTarget(settings, context, region, true) as RoleTarget;
+      if (file === undefined || file === '') {
+        throw new UsageError('no command to run: put it after --', { fix: 'withAssumedRole [options] -- ./deploy.sh' });
+      }
+      const mask = flag(settings.mask);
+      const grace = nonEmpty(settings['kill-grace']);
+      return {
+        ...common,
+        command,
+        source: sourceOptions(settings, region),
+        target,
+        argv: [file, ...args],
+        dryRun,
+        mask: mask ?? isCi(context.env),
+        maskOrigin:
+          mask === undefined
+            ? isCi(context.env)
+              ? 'on: CI detected'
+              : 'off: no CI detected'
+            : `${mask ? 'on' : 'off'}: ${settings.mask?.source}`,
+        killGraceSeconds: grace === undefined ? 10 : parseSeconds(grace, settings['kill-grace']?.source ?? '--kill-grace'),
+      };
+    }
+    case 'print': {
+      const region = regionOf(settings, context.env);
+      const cacheFile = nonEmpty(settings['cache-file']);
+      return {
+        ...common,
+        command,
+        source: sourceOptions(settings, region),
+        target: roleTarget(settings, context, region, cacheFile === undefined),
+        format: choice(settings.format, ['env', 'process', 'json'], 'env'),
+        cacheFile,
+      };
+    }
+    case 'verify': {
+      const list = nonEmpty(settings.region);
+      const regions = (list ?? regionOf(settings, context.env) ?? 'us-east-1')
+        .split(',')
+        .map((region) => region.trim())
+        .filter((region) => region !== '')
+        .map((region) => checkRegion(region, settings.region?.source ?? '--region') as string);
+      const stsRegion = regions[0];
+      return {
+        ...common,
+        command,
+        source: sourceOptions(settings, stsRegion),
+        target: roleTarget(settings, context, stsRegion, true) as RoleTarget,
+        regions,
+        json: flag(settings.json) === true,
+      };
+    }
+    case 'doctor': {
+      const region = regionOf(settings, context.env);
+      return { ...common, command, source: sourceOptions(settings, region), target: roleTarget(settings, context, region, false) };
+    }
+    case 'policies': {
+      const account = (name: 'target-account' | 'source-account') => {
+        const value = nonEmpty(settings[name]);
+        if (value === undefined) throw new UsageError(`--${name} is required`, { fix: `pass --${name} <12-digit account ID>` });
+        if (!/^\d{12}$/.test(value))
+          throw new UsageError(`${settings[name]?.source} "${value}": not an AWS account ID; expected 12 digits`, {
+            fix: `pass --${name} <12-digit account ID>`,
+          });
+        return value;
+      };
+      const role = nonEmpty(settings.role);
+      if (role === undefined)
+        throw new UsageError('--role is required: the name of the deploy role in the target account', { fix: 'pass e.g. --role RoleForB' });
+      const sourceRole = nonEmpty(settings['source-role']);
+      for (const [name, value] of [
+        ['role', role],
+        ['source-role', sourceRole],
+      ] as const) {
+        if (value !== undefined && !/^[\w+=,.@-]{1,64}$/.test(value)) {
+          throw new UsageError(
+            `${settings[name]?.source} "${value}": not a role name; IAM allows 1-64 characters of letters, digits and +=,.@_-`,
+            { fix: 'pass the role name without a path or ARN' },
+          );
+        }
+      }
+      return {
+        ...common,
+        command,
+        targetAccount: account('target-account'),
+        sourceAccount: account('source-account'),
+        role,
+        sourceRole,
+        externalId: checkExternalId(nonEmpty(settings['external-id']), settings['external-id']?.source),
+        region: checkRegion(nonEmpty(settings.region), settings.region?.source ?? '--region'),
+        format: choice(settings.format, ['json', 'cloudformation', 'terraform'], 'json'),
+      };
+    }
+  }
+}

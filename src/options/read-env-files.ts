@@ -1,0 +1,32 @@
+// Reads the --env-file files (dotenv format): their variables reach the child,
+// and their WITH_ASSUMED_ROLE_* entries are settings.
+import { readFile } from 'node:fs/promises';
+import dotenv from 'dotenv';
+import { ConfigurationError } from '../errors.ts';
+
+export interface EnvFile {
+  path: string;
+  variables: Record<string, string>;
+}
+
+/** Each file's variables, in the order given; an unreadable file is a configuration error (78). */
+export async function readEnvFiles(paths: readonly string[], flag = '--env-file'): Promise<EnvFile[]> {
+  return Promise.all(
+    paths.map(async (path) => {
+      try {
+        return { path, variables: dotenv.parse(await readFile(path)) };
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+        throw new ConfigurationError(`${flag} ${path}: cannot be read (${reason})`, {
+          fix: `check the path (relative to ${process.cwd()}) and its permissions`,
+          cause: error,
+        });
+      }
+    }),
+  );
+}
+
+/** Later files win over earlier ones. */
+export function mergeEnvFiles(files: readonly EnvFile[]): Record<string, string> {
+  return Object.assign({}, ...files.map((file) => file.variables)) as Record<string, string>;
+}

@@ -1,0 +1,369 @@
+// The project's own loopback AWS endpoint for tests, the demo and the benchmark:
+// STS (AssumeRole, GetCallerIdentity over the query protocol, SigV4 checked) and
+// an EC2 instance-metadata service, each with fault modes and a call log.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { parseAuthorization, verifySignature } from './sigv4.ts';
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+interface Identity extends Credentials {
+  arn: string;
+  account: string;
+  userId: string;
+  /** A role session (assumed role, instance profile): STS caps its chained sessions at one hour. */
+  roleSession: boolean;
+  expiresAt?: number;
+}
+
+export interface StsCall {
+  action: string;
+  params: Record<string, string>;
+  /** The access key the request was signed with, when it had one. */
+  accessKeyId?: string;
+  /** What the server answered: an STS error code, or 'OK'. */
+  outcome: string;
+}
+
+export type StsErrorCode =
+  | 'AccessDenied'
+  | 'ExpiredToken'
+  | 'InvalidClientTokenId'
+  | 'SignatureDoesNotMatch'
+  | 'ValidationError'
+  | 'MalformedPolicyDocument'
+  | 'RegionDisabledException'
+  | 'Throttling'
+  | 'InternalFailure'
+  | 'ServiceUnavailable';
+
+export interface StsFaults {
+  /** The first N AssumeRole calls are throttled. */
+  throttleFirst?: number;
+  /** The first N AssumeRole calls fail with HTTP 500. */
+  serverErrorFirst?: number;
+  /** The first N AssumeRole calls are never answered (Infinity: none is). */
+  hangFirst?: number;
+  /** Every AssumeRole call is refused with this code and STS's own message. */
+  refuse?: StsErrorCode;
+  /** AssumeRole answers 200 with a body that is not an STS response. */
+  garbage?: boolean;
+  /** AssumeRole answers after this many milliseconds. */
+  delayMs?: number;
+}
+
+export interface ImdsFaults {
+  /** The first N metadata requests are never answered. */
+  hangFirst?: number;
+  /** Refuse requests without an IMDSv2 token (hop limit 1 seen from a container). */
+  tokenUnreachable?: boolean;
+}
+
+export interface RoleSettings {
+  maxSessionDuration?: number;
+}
+
+/** Real STS texts, so tests see what users see. */
+function errorMessage(code: StsErrorCode, context: { caller: string; roleArn: string; account: string }): string {
+  switch (code) {
+    case 'AccessDenied':
+      return `User: ${context.caller} is not authorized to perform: sts:AssumeRole on resource: ${context.roleArn}`;
+    case 'ExpiredToken':
+      return 'The security token included in the request is expired';
+    case 'InvalidClientTokenId':
+      return 'The security token included in the request is invalid.';
+    case 'SignatureDoesNotMatch':
+      return 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+    case 'ValidationError':
+      return "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20";
+    case 'MalformedPolicyDocument':
+      return 'The policy is not in the valid JSON format.';
+    case 'RegionDisabledException':
+      return `STS is not activated in this region for account:${context.account}. Your account administrator can activate STS in this region using the IAM Console.`;
+    case 'Throttling':
+      return 'Rate exceeded';
+    case 'InternalFailure':
+      return 'An internal error occurred.';
+    case 'ServiceUnavailable':
+      return 'Service is unavailable.';
+  }
+}
+
+const STATUS: Record<StsErrorCode, number> = {
+  AccessDenied: 403,
+  ExpiredToken: 400,
+  InvalidClientTokenId: 403,
+  SignatureDoesNotMatch: 403,
+  ValidationError: 400,
+  MalformedPolicyDocument: 400,
+  RegionDisabledException: 403,
+  Throttling: 400,
+  InternalFailure: 500,
+  ServiceUnavailable: 503,
+};
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function randomText(alphabet: string, length: number): string {
+  return [...randomBytes(length)].map((byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+/** Fresh credentials shaped like STS's: the secret and token hold '/' and '+', as real ones do. */
+export function generateCredentials(prefix = 'ASIA'): Required<Credentials> {
+  return {
+    accessKeyId: prefix + randomText('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16),
+    secretAccessKey: `${randomText(BASE64, 18)}/${randomText(BASE64, 10)}+${randomText(BASE64, 10)}`,
+    sessionToken: `IQoJb3JpZ2luX2Vj${randomText(BASE64, 200)}/${randomText(BASE64, 100)}+${randomText(BASE64, 60)}==`,
+  };
+}
+
+const xmlEscape = (text: string) =>
+  text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/;
+
+export class StsTestServer {
+  readonly calls: StsCall[] = [];
+  readonly imdsCalls: string[] = [];
+  faults: StsFaults = {};
+  imdsFaults: ImdsFaults = {};
+  /** Credentials the next AssumeRole calls hand out, in order (canaries); random once used up. */
+  readonly nextCredentials: Required<Credentials>[] = [];
+  /** Seconds issued credentials live, whatever DurationSeconds asked for (refresh tests). */
+  lifetimeSeconds: number | undefined;
+  private readonly identities = new Map<string, Identity>();
+  private readonly roles = new Map<string, RoleSettings>();
+  private readonly sockets = new Set<Socket>();
+  private readonly server: Server;
+  private instanceProfile: (Required<Credentials> & { role: string }) | undefined;
+  private port = 0;
+
+  constructor() {
+    this.server = createServer((request, response) => {
+      this.route(request, response).catch((error: unknown) => {
+        response.writeHead(500).end(String(error));
+      });
+    });
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(port = 0): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** A long-term IAM user whose keys can call STS: the source credentials of a test. */
+  addUser(arn: string, credentials: Credentials = generateCredentials('AKIA')): Credentials {
+    const account = arn.split(':')[4] ?? '000000000000';
+    const { sessionToken: _ignored, ...longTerm } = credentials;
+    this.identities.set(longTerm.accessKeyId, {
+      ...longTerm,
+      arn,
+      account,
+      userId: `AIDA${randomText('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17)}`,
+      roleSession: false,
+    });
+    return longTerm;
+  }
+
+  /** Declares a role's settings; roles not declared can be assumed with defaults. */
+  addRole(arn: string, settings: RoleSettings): void {
+    this.roles.set(arn, settings);
+  }
+
+  /** Serves these credentials at /latest/meta-data/iam/security-credentials/<role> and knows them as a role session. */
+  setInstanceProfile(account: string, role: string): Required<Credentials> {
+    const credentials = generateCredentials();
+    this.instanceProfile = { ...credentials, role };
+    this.identities.set(credentials.accessKeyId, {
+      ...credentials,
+      arn: `arn:aws:sts::${account}:assumed-role/${role}/i-0123456789abcdef0`,
+      account,
+      userId: `AROA${randomText('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17)}:i-0123456789abcdef0`,
+      roleSession: true,
+      expiresAt: Date.now() + 6 * 3600_000,
+    });
+    return credentials;
+  }
+
+  assumeRoleCalls(): StsCall[] {
+    return this.calls.filter((call) => call.action === 'AssumeRole');
+  }
+
+  private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const path = request.url ?? '/';
+    if (path.startsWith('/latest/')) return this.serveMetadata(request, response, path);
+    const params = Object.fromEntries(new URLSearchParams(request.method === 'POST' ? body.toString() : path.split('?')[1]));
+    const action = params.Action ?? '';
+    const call: StsCall = { action, params, outcome: 'pending' };
+    this.calls.push(call);
+    const reply = (status: number, xml: string, outcome: string) => {
+      call.outcome = outcome;
+      response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() }).end(xml);
+    };
+    const fail = (code: StsErrorCode, message?: string) =>
+      reply(
+        STATUS[code],
+        errorXml(
+          code,
+          message ??
+            errorMessage(code, { caller: caller?.arn ?? 'unknown', roleArn: params.RoleArn ?? '', account: caller?.account ?? '' }),
+        ),
+        code,
+      );
+
+    const auth = parseAuthorization(request.headers.authorization);
+    if (auth !== undefined) call.accessKeyId = auth.accessKeyId;
+    const caller = auth === undefined ? undefined : this.identities.get(auth.accessKeyId);
+    if (auth === undefined || caller === undefined) return fail('InvalidClientTokenId');
+    if (caller.sessionToken !== undefined && request.headers['x-amz-security-token'] !== caller.sessionToken)
+      return fail('InvalidClientTokenId');
+    if (!verifySignature({ method: request.method ?? 'POST', path, headers: request.headers, body }, auth, caller.secretAccessKey))
+      return fail('SignatureDoesNotMatch');
+    if (caller.expiresAt !== undefined && caller.expiresAt < Date.now()) return fail('ExpiredToken');
+
+    if (action === 'GetCallerIdentity') {
+      return reply(
+        200,
+        wrap(
+          'GetCallerIdentity',
+          `<Arn>${xmlEscape(caller.arn)}</Arn><UserId>${xmlEscape(caller.userId)}</UserId><Account>${caller.account}</Account>`,
+        ),
+        'OK',
+      );
+    }
+    if (action !== 'AssumeRole')
+      return reply(400, errorXml('InvalidAction', `Could not find operation ${action} for version 2011-06-15`), 'InvalidAction');
+
+    const index = this.assumeRoleCalls().length;
+    const { faults } = this;
+    if (index <= (faults.hangFirst ?? 0)) {
+      call.outcome = 'hang';
+      return;
+    }
+    if (faults.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
+    if (index <= (faults.throttleFirst ?? 0)) return fail('Throttling');
+    if (index <= (faults.serverErrorFirst ?? 0)) return fail('InternalFailure');
+    if (faults.refuse !== undefined) return fail(faults.refuse);
+    if (faults.garbage) {
+      call.outcome = 'garbage';
+      response.writeHead(200, { 'content-type': 'text/xml' }).end('<html><body>502 Bad Gateway from a proxy</body></html');
+      return;
+    }
+
+    const roleArn = params.RoleArn ?? '';
+    const sessionName = params.RoleSessionName ?? '';
+    const duration = Number(params.DurationSeconds ?? 3600);
+    const role = ROLE_ARN.exec(roleArn);
+    if (role === null) return fail('ValidationError', `${roleArn} is invalid`);
+    if (!SESSION_NAME.test(sessionName)) {
+      return fail(
+        'ValidationError',
+        `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+      );
+    }
+    if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
+      return fail(
+        'ValidationError',
+        `1 validation error detected: Value '${params.DurationSeconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`,
+      );
+    }
+    if (caller.roleSession && duration > 3600) {
+      return fail('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+    }
+    if (duration > (this.roles.get(roleArn)?.maxSessionDuration ?? 43200)) {
+      return fail('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    }
+
+    const credentials = this.nextCredentials.shift() ?? generateCredentials();
+    const expiresAt = Date.now() + (this.lifetimeSeconds ?? duration) * 1000;
+    const account = role[1] as string;
+    const roleName = role[2] as string;
+    const roleId = `AROA${randomText('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17)}`;
+    const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
+    this.identities.set(credentials.accessKeyId, {
+      ...credentials,
+      arn,
+      account,
+      userId: `${roleId}:${sessionName}`,
+      roleSession: true,
+      expiresAt,
+    });
+    return reply(
+      200,
+      wrap(
+        'AssumeRole',
+        `<AssumedRoleUser><AssumedRoleId>${roleId}:${xmlEscape(sessionName)}</AssumedRoleId><Arn>${xmlEscape(arn)}</Arn></AssumedRoleUser>` +
+          `<Credentials><AccessKeyId>${credentials.accessKeyId}</AccessKeyId><SecretAccessKey>${xmlEscape(credentials.secretAccessKey)}</SecretAccessKey>` +
+          `<SessionToken>${xmlEscape(credentials.sessionToken)}</SessionToken><Expiration>${new Date(expiresAt).toISOString()}</Expiration></Credentials>` +
+          '<PackedPolicySize>6</PackedPolicySize>',
+      ),
+      'OK',
+    );
+  }
+
+  private serveMetadata(request: IncomingMessage, response: ServerResponse, path: string): void {
+    this.imdsCalls.push(`${request.method} ${path}`);
+    if (this.imdsCalls.length <= (this.imdsFaults.hangFirst ?? 0)) return;
+    if (request.method === 'PUT' && path === '/latest/api/token') {
+      if (this.imdsFaults.tokenUnreachable) return void response.writeHead(403).end();
+      return void response.writeHead(200, { 'content-type': 'text/plain' }).end('imds-token-for-tests');
+    }
+    if (this.imdsFaults.tokenUnreachable || this.instanceProfile === undefined) return void response.writeHead(404).end();
+    const profile = this.instanceProfile;
+    const prefix = '/latest/meta-data/iam/security-credentials/';
+    if (path === prefix) return void response.writeHead(200).end(profile.role);
+    if (path === prefix + profile.role) {
+      return void response.writeHead(200, { 'content-type': 'text/plain' }).end(
+        JSON.stringify({
+          Code: 'Success',
+          LastUpdated: new Date().toISOString(),
+          Type: 'AWS-HMAC',
+          AccessKeyId: profile.accessKeyId,
+          SecretAccessKey: profile.secretAccessKey,
+          Token: profile.sessionToken,
+          Expiration: new Date(Date.now() + 6 * 3600_000).toISOString(),
+        }),
+      );
+    }
+    response.writeHead(404).end();
+  }
+}
+
+function wrap(action: string, result: string): string {
+  return `<${action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`;
+}
+
+function errorXml(code: string, message: string): string {
+  const type = code === 'InternalFailure' || code === 'ServiceUnavailable' ? 'Receiver' : 'Sender';
+  return `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>${type}</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}

@@ -1,0 +1,45 @@
+// A loopback STS with one source user in account B, and the environment a
+// wrapper run needs to reach it: the seed's flow without AWS.
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { cleanEnv, type Env } from './cli.ts';
+import { type Credentials, StsTestServer } from './sts-server.ts';
+
+export const ACCOUNT_A = '521111111144';
+export const ACCOUNT_B = '123456789012';
+export const DEPLOY_ROLE_ARN = `arn:aws:iam::${ACCOUNT_A}:role/DeployMaster`;
+export const SOURCE_USER_ARN = `arn:aws:iam::${ACCOUNT_B}:user/jenkins`;
+
+export interface StsWorld {
+  server: StsTestServer;
+  source: Credentials;
+  /** A clean environment with the source keys and the STS endpoint set. */
+  env(extra?: Env): Env;
+}
+
+/** Starts a test STS for the file, resets its faults and log before each test. */
+export function useStsWorld(): StsWorld {
+  const world = {} as StsWorld;
+  beforeAll(async () => {
+    world.server = await new StsTestServer().start();
+    world.source = world.server.addUser(SOURCE_USER_ARN);
+    world.env = (extra = {}) =>
+      cleanEnv({
+        AWS_ACCESS_KEY_ID: world.source.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: world.source.secretAccessKey,
+        AWS_ENDPOINT_URL_STS: world.server.url,
+        ...extra,
+      });
+  });
+  beforeEach(() => {
+    world.server.faults = {};
+    world.server.imdsFaults = {};
+    world.server.lifetimeSeconds = undefined;
+    world.server.calls.length = 0;
+    world.server.imdsCalls.length = 0;
+    world.server.nextCredentials.length = 0;
+  });
+  afterAll(async () => {
+    await world.server?.close();
+  });
+  return world;
+}

@@ -1,0 +1,73 @@
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { describe, expect, it } from 'vitest';
+import { MaskStream } from '../../../src/child/mask-stream.ts';
+import { secretForms } from '../../../src/child/secret-forms.ts';
+
+const KEY = 'ASIAQWERTYUIOPASDFGH';
+const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYzEXAMPLEKEY';
+const TOKEN = 'IQoJb3JpZ2luX2VjE/ab+cd==';
+
+async function mask(chunks: (string | Buffer)[], secrets = [KEY, SECRET, TOKEN]): Promise<string> {
+  return text(Readable.from(chunks.map((chunk) => Buffer.from(chunk))).pipe(new MaskStream(secrets)));
+}
+
+describe('secretForms', () => {
+  it('lists the raw, URL-encoded (both cases) and JSON-escaped forms, longest first', () => {
+    expect(secretForms(['a/b+c=']).map(String)).toEqual(['a%2Fb%2Bc%3D', 'a%2fb%2bc%3d', 'a\\/b+c=', 'a/b+c=']);
+    expect(secretForms(['', 'plain']).map(String)).toEqual(['plain']);
+  });
+});
+
+describe('MaskStream', () => {
+  it.each([
+    ['a whole secret', [`key=${KEY} secret=${SECRET}\n`], 'key=**** secret=****\n'],
+    ['the URL-encoded form', [`x-amz-security-token=${encodeURIComponent(TOKEN)}&a=1`], 'x-amz-security-token=****&a=1'],
+    ['lowercase percent escapes', [`t=${encodeURIComponent(TOKEN).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())}`], 't=****'],
+    ['the JSON-escaped form', [JSON.stringify({ s: SECRET }).replaceAll('/', '\\/')], '{"s":"****"}'],
+    [
+      'a secret split over chunks',
+      [`before ${SECRET.slice(0, 10)}`, SECRET.slice(10, 20), `${SECRET.slice(20)} after`],
+      'before **** after',
+    ],
+    ['a secret split byte by byte', [...`<${KEY}>`], '<****>'],
+    ['back-to-back secrets', [`${KEY}${KEY}${SECRET}`], '************'],
+    ['a near miss', [`${KEY.slice(0, -1)}X and ${SECRET.slice(0, 5)}`], `${KEY.slice(0, -1)}X and ${SECRET.slice(0, 5)}`],
+    ['nothing secret', ['hello\n', 'world'], 'hello\nworld'],
+  ])('masks %s', async (_name, chunks, expected) => {
+    expect(await mask(chunks)).toBe(expected);
+  });
+
+  it('is binary-safe', async () => {
+    const binary = Buffer.from([0, 255, 1, 128, ...Buffer.from(KEY), 10, 0xc3]);
+    const out = Buffer.concat(
+      await Readable.from([binary.subarray(0, 7), binary.subarray(7)])
+        .pipe(new MaskStream([KEY]))
+        .toArray(),
+    );
+    expect(out).toEqual(Buffer.from([0, 255, 1, 128, ...Buffer.from('****'), 10, 0xc3]));
+  });
+
+  it('passes at once what cannot begin a secret, and holds back only a possible beginning', async () => {
+    const stream = new MaskStream([KEY]);
+    const seen: string[] = [];
+    stream.on('data', (chunk: Buffer) => seen.push(chunk.toString()));
+    stream.write('Continue? [y/N] ');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen.join('')).toBe('Continue? [y/N] ');
+    stream.write('progress 45% ASIA');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen.join('')).toBe('Continue? [y/N] progress 45% ');
+    stream.end('XYZ');
+    await new Promise((resolve) => stream.on('end', resolve));
+    expect(seen.join('')).toBe('Continue? [y/N] progress 45% ASIAXYZ');
+  });
+
+  it('keeps a long stream intact apart from the secrets', async () => {
+    const line = `line with ${SECRET} inside and some padding text ${'x'.repeat(50)}\n`;
+    const input = line.repeat(5000);
+    const chunks = input.match(/[\s\S]{1,4093}/g) as string[];
+    const out = await mask(chunks);
+    expect(out).toBe(input.replaceAll(SECRET, '****'));
+  });
+});
