@@ -1,0 +1,165 @@
+// moto_server (an AWS emulator) running the seed's two-account world: account A
+// holds the deploy role and its instances, account B the Jenkins agents' role,
+// instance profile, a user with keys, and instances of its own.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { ACCOUNT_A, ACCOUNT_B } from './sts-world.ts';
+
+export interface MotoWorld {
+  url: string;
+  /** Keys of the IAM user jenkins in account B. */
+  source: { accessKeyId: string; secretAccessKey: string };
+  /** Instances per account and region, as seeded. */
+  instances: Record<string, Record<string, number>>;
+}
+
+export const SEEDED_INSTANCES = {
+  [ACCOUNT_A]: { 'us-east-1': 3, 'eu-west-1': 1 },
+  [ACCOUNT_B]: { 'us-east-1': 2 },
+};
+
+export function motoAvailable(): boolean {
+  try {
+    execFileSync('moto_server', ['--help'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** One query-protocol call as account `account`, the way moto lets a test set up any account. */
+async function call(url: string, account: string, service: string, params: Record<string, string>, region = 'us-east-1'): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-moto-account-id': account,
+      authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: new URLSearchParams(params),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`moto ${params.Action} in ${account}: ${response.status} ${text}`);
+  return text;
+}
+
+const trust = (principal: Record<string, string>) =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] });
+
+/** The seed's world: DeployMaster and RoleForB in A trusting B; AssumeRoleInA in B with an instance profile. */
+export async function seedTwoAccountWorld(url: string): Promise<MotoWorld> {
+  const iam = (account: string, params: Record<string, string>) => call(url, account, 'iam', { Version: '2010-05-08', ...params });
+  for (const role of ['DeployMaster', 'RoleForB']) {
+    await iam(ACCOUNT_A, {
+      Action: 'CreateRole',
+      RoleName: role,
+      AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ACCOUNT_B}:root` }),
+    });
+  }
+  await iam(ACCOUNT_B, {
+    Action: 'CreateRole',
+    RoleName: 'AssumeRoleInA',
+    AssumeRolePolicyDocument: trust({ Service: 'ec2.amazonaws.com' }),
+  });
+  await iam(ACCOUNT_B, {
+    Action: 'PutRolePolicy',
+    RoleName: 'AssumeRoleInA',
+    PolicyName: 'AssumeDeployRole',
+    PolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${ACCOUNT_A}:role/DeployMaster` }],
+    }),
+  });
+  await iam(ACCOUNT_B, { Action: 'CreateInstanceProfile', InstanceProfileName: 'AssumeRoleInA' });
+  await iam(ACCOUNT_B, { Action: 'AddRoleToInstanceProfile', InstanceProfileName: 'AssumeRoleInA', RoleName: 'AssumeRoleInA' });
+  await iam(ACCOUNT_B, { Action: 'CreateUser', UserName: 'jenkins' });
+  const keys = await iam(ACCOUNT_B, { Action: 'CreateAccessKey', UserName: 'jenkins' });
+  const accessKeyId = /<AccessKeyId>([^<]+)</.exec(keys)?.[1] ?? '';
+  const secretAccessKey = /<SecretAccessKey>([^<]+)</.exec(keys)?.[1] ?? '';
+  for (const [account, regions] of Object.entries(SEEDED_INSTANCES)) {
+    for (const [region, count] of Object.entries(regions)) {
+      const params = {
+        Action: 'RunInstances',
+        Version: '2016-11-15',
+        ImageId: 'ami-12c6146b',
+        MinCount: String(count),
+        MaxCount: String(count),
+      };
+      await call(url, account, 'ec2', params, region);
+    }
+  }
+  return { url, source: { accessKeyId, secretAccessKey }, instances: SEEDED_INSTANCES };
+}
+
+export interface RunningMoto {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts moto_server on a free loopback port and waits until it answers. */
+export async function startMoto(): Promise<RunningMoto> {
+  const port = await freePort();
+  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let waited = 0; ; waited += 100) {
+    try {
+      await fetch(`${url}/moto-api/`);
+      break;
+    } catch {
+      if (waited > 30_000 || child.exitCode !== null) throw new Error('moto_server did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * A describe block that needs moto. Without moto_server it is skipped with a
+ * notice on a developer machine, and fails under CI, where moto must run.
+ */
+export function describeWithMoto(name: string, body: (world: () => MotoWorld) => void): void {
+  if (!motoAvailable()) {
+    if (process.env.CI) {
+      describe(name, () => {
+        it('needs moto_server, which CI must provide', () => {
+          throw new Error('moto_server is not installed: CI must run the moto tests');
+        });
+      });
+      return;
+    }
+    console.warn(`NOTICE: moto_server not found; skipping "${name}". Install moto (pip install 'moto[server]') to run it.`);
+    describe.skip(name, () => body(() => ({}) as MotoWorld));
+    return;
+  }
+  describe(name, () => {
+    let moto: RunningMoto | undefined;
+    let world: MotoWorld | undefined;
+    beforeAll(async () => {
+      moto = await startMoto();
+      world = await seedTwoAccountWorld(moto.url);
+    });
+    afterAll(async () => {
+      await moto?.stop();
+    });
+    body(() => world as MotoWorld);
+  });
+}
