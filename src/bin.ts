@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // The executable: the bundled CLI's entry point.
 import { run } from './cli.ts';
 

@@ -76,6 +76,8 @@ export interface WithAssumedRoleOptions extends AssumeRoleOptions {
   fileEnvironment?: Record<string, string>;
   /** Called once credentials are in hand, before the command starts. */
   onAssumed?: (assumed: AssumeRoleResult) => void;
+  /** Called when signals start going to the command, just before it is spawned. */
+  beforeSpawn?: () => void;
 }
 
 /** Assumes the role, runs the command with the credentials in its environment only, resolves to its exit code. */
@@ -94,5 +96,6 @@ export async function withAssumedRole(options: WithAssumedRoleOptions): Promise<
     maskSecrets: options.mask ? [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken] : undefined,
     killGraceMs: (options.killGraceSeconds ?? 10) * 1000,
     log: options.log,
+    beforeSpawn: options.beforeSpawn,
   });
 }

@@ -1,65 +1,73 @@
 // A streaming redactor: replaces every form of the secrets with ****, across
 // chunk boundaries, holding back only bytes that could begin a secret.
-import { Transform, type TransformCallback } from 'node:stream';
+
+import { type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { secretForms } from './secret-forms.ts';
 
 export const MASK = Buffer.from('****');
+const EMPTY = Buffer.alloc(0);
 
 interface Match {
   start: number;
   length: number;
 }
 
-/** Replaces the forms of `secrets` in a byte stream; binary-safe, order-keeping. */
-export class MaskStream extends Transform {
+/**
+ * The masking state machine, one per output stream. `mask` returns what can be
+ * shown of the bytes so far, as slices of the input and MASK (no copies: 200 MB
+ * of output must not become 200 MB of garbage); a tail that could begin a secret
+ * waits for the next call or for `flush`. Binary-safe: it only compares bytes.
+ */
+export class Masker {
   private readonly patterns: Buffer[];
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = EMPTY;
 
   constructor(secrets: readonly string[]) {
-    super({ highWaterMark: 1 << 20 });
     this.patterns = secretForms(secrets);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+  /** The masked bytes that are safe to show now, in order. */
+  mask(chunk: Buffer): Buffer[] {
     const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    this.pending = this.emitMasked(data, false);
-    done();
+    const { shown, held } = this.scan(data, false);
+    this.pending = held;
+    return shown;
   }
 
-  override _flush(done: TransformCallback): void {
-    if (this.pending.length > 0) this.emitMasked(this.pending, true);
-    this.pending = Buffer.alloc(0);
-    done();
+  /** Whatever was held back, masked: the stream has ended. */
+  flush(): Buffer[] {
+    const { shown } = this.scan(this.pending, true);
+    this.pending = EMPTY;
+    return shown;
   }
 
-  /** Pushes `data` with secrets masked and returns the tail held back (none when `final`). */
-  private emitMasked(data: Buffer, final: boolean): Buffer {
+  private scan(data: Buffer, final: boolean): { shown: Buffer[]; held: Buffer } {
+    if (this.patterns.length === 0) return { shown: [data], held: EMPTY };
+    const pieces: Buffer[] = [];
     const next = this.patterns.map((pattern) => data.indexOf(pattern));
     let position = 0;
     for (;;) {
       const match = this.leftmostMatch(data, next, position);
       if (match === undefined) break;
       if (!final && this.couldGrow(data, match)) {
-        this.pushSlice(data, position, match.start);
-        return data.subarray(match.start);
+        if (match.start > position) pieces.push(data.subarray(position, match.start));
+        return { shown: pieces, held: Buffer.from(data.subarray(match.start)) };
       }
-      this.pushSlice(data, position, match.start);
-      this.push(MASK);
+      if (match.start > position) pieces.push(data.subarray(position, match.start));
+      pieces.push(MASK);
       position = match.start + match.length;
     }
     const hold = final ? data.length : this.partialStart(data, position);
-    this.pushSlice(data, position, hold);
-    return Buffer.from(data.subarray(hold));
-  }
-
-  private pushSlice(data: Buffer, from: number, to: number): void {
-    if (to > from) this.push(data.subarray(from, to));
+    if (hold > position) pieces.push(data.subarray(position, hold));
+    return { shown: pieces, held: hold === data.length ? EMPTY : Buffer.from(data.subarray(hold)) };
   }
 
   /** The leftmost occurrence at or after `from`, the longest form winning ties. */
   private leftmostMatch(data: Buffer, next: number[], from: number): Match | undefined {
     let best: Match | undefined;
-    this.patterns.forEach((pattern, index) => {
+    for (let index = 0; index < this.patterns.length; index += 1) {
+      const pattern = this.patterns[index] as Buffer;
       let at = next[index] as number;
       if (at !== -1 && at < from) {
         at = data.indexOf(pattern, from);
@@ -68,7 +76,7 @@ export class MaskStream extends Transform {
       if (at !== -1 && (best === undefined || at < best.start || (at === best.start && pattern.length > best.length))) {
         best = { start: at, length: pattern.length };
       }
-    });
+    }
     return best;
   }
 
@@ -95,5 +103,51 @@ export class MaskStream extends Transform {
       }
     }
     return hold;
+  }
+}
+
+/** Masker as a Transform, for library users: order kept, stdout and stderr each need their own. */
+export class MaskStream extends Transform {
+  private readonly masker: Masker;
+
+  constructor(secrets: readonly string[]) {
+    super({ highWaterMark: 1 << 20 });
+    this.masker = new Masker(secrets);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    for (const piece of this.masker.mask(chunk)) this.push(piece);
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    for (const piece of this.masker.flush()) this.push(piece);
+    done();
+  }
+}
+
+/**
+ * Copies `source` to `target` masked, one corked write (a single writev) per
+ * chunk read, with backpressure; leaves `target` open. Resolves at the source's end.
+ */
+export async function relayMasked(source: Readable, target: Writable, secrets: readonly string[]): Promise<void> {
+  const masker = new Masker(secrets);
+  const write = (pieces: Buffer[]) => {
+    if (pieces.length === 0) return true;
+    target.cork();
+    for (const piece of pieces) target.write(piece);
+    target.uncork();
+    return !target.writableNeedDrain;
+  };
+  source.on('data', (chunk: Buffer) => {
+    if (!write(masker.mask(chunk))) {
+      source.pause();
+      target.once('drain', () => source.resume());
+    }
+  });
+  try {
+    await finished(source);
+  } finally {
+    write(masker.flush());
   }
 }

@@ -1,9 +1,8 @@
 // Runs the command as a child with execa: stdio inherited (or through the
 // masking streams), signals forwarded, the child's exit status passed back.
 import { constants } from 'node:os';
-import { finished } from 'node:stream/promises';
 import { CommandNotExecutableError, CommandNotFoundError } from '../errors.ts';
-import { MaskStream } from './mask-stream.ts';
+import { relayMasked } from './mask-stream.ts';
 import { forwardSignals } from './signals.ts';
 
 export interface RunChildOptions {
@@ -14,6 +13,11 @@ export interface RunChildOptions {
   /** How long a signalled child may take before it is killed. */
   killGraceMs: number;
   log?: ((line: string) => void) | undefined;
+  /**
+   * Called once the child's signal forwarding is in place, just before it starts,
+   * in the same tick: the moment to drop "a signal ends us at once" handlers.
+   */
+  beforeSpawn?: (() => void) | undefined;
 }
 
 /** 128 + n for signal n, the shell's convention. */
@@ -26,6 +30,9 @@ export async function runChild(options: RunChildOptions): Promise<number> {
   const { execa } = await import('execa');
   const [file, ...args] = options.argv;
   const masked = options.maskSecrets !== undefined;
+  // From here to execa() nothing awaits, so no signal can fall between the two handlers.
+  const forwarder = forwardSignals(options.killGraceMs, options.log);
+  options.beforeSpawn?.();
   const subprocess = execa(file, args, {
     env: options.env,
     extendEnv: false,
@@ -37,17 +44,12 @@ export async function runChild(options: RunChildOptions): Promise<number> {
     stripFinalNewline: false,
     forceKillAfterDelay: false,
   });
-  const stopForwarding = forwardSignals(subprocess, options.killGraceMs, options.log);
+  forwarder.attach(subprocess);
   const piping: Promise<void>[] = [];
   if (masked && subprocess.stdout && subprocess.stderr) {
-    for (const [source, target] of [
-      [subprocess.stdout, process.stdout],
-      [subprocess.stderr, process.stderr],
-    ] as const) {
-      const mask = new MaskStream(options.maskSecrets ?? []);
-      source.pipe(mask).pipe(target, { end: false });
-      piping.push(finished(mask).catch(() => undefined));
-    }
+    const secrets = options.maskSecrets ?? [];
+    piping.push(relayMasked(subprocess.stdout, process.stdout, secrets).catch(() => undefined));
+    piping.push(relayMasked(subprocess.stderr, process.stderr, secrets).catch(() => undefined));
   }
   try {
     const result = await subprocess;
@@ -65,6 +67,6 @@ export async function runChild(options: RunChildOptions): Promise<number> {
     if (result.signal !== undefined) return exitCodeForSignal(result.signal);
     return result.exitCode ?? 1;
   } finally {
-    stopForwarding();
+    forwarder.stop();
   }
 }

@@ -25,22 +25,35 @@ export function onStopSignal(onSignal: (exitCode: number, signal: ForwardedSigna
   };
 }
 
+export interface SignalForwarder {
+  /** The child to pass signals to, once spawned (synchronously after creating the forwarder). */
+  attach(child: Killable): void;
+  /** Stops forwarding and cancels a pending SIGKILL. */
+  stop(): void;
+}
+
 /**
- * Forwards FORWARDED_SIGNALS to `child`. The first one starts a grace period after
- * which the child gets SIGKILL: Jenkins sends SIGTERM and never follows up.
+ * Forwards FORWARDED_SIGNALS to the attached child. The first one starts a grace
+ * period after which the child gets SIGKILL: Jenkins sends SIGTERM and never follows up.
  */
-export function forwardSignals(child: Killable, graceMs: number, log?: (line: string) => void): () => void {
+export function forwardSignals(graceMs: number, log?: (line: string) => void): SignalForwarder {
+  let child: Killable | undefined;
   let grace: NodeJS.Timeout | undefined;
   const stop = onStopSignal((_code, signal) => {
     log?.(`${signal}: passed to the command`);
-    child.kill(signal);
+    child?.kill(signal);
     grace ??= setTimeout(() => {
       log?.(`the command did not exit within ${graceMs / 1000} s of ${signal}; killing it`);
-      child.kill('SIGKILL');
+      child?.kill('SIGKILL');
     }, graceMs);
   });
-  return () => {
-    stop();
-    if (grace !== undefined) clearTimeout(grace);
+  return {
+    attach: (spawned) => {
+      child = spawned;
+    },
+    stop: () => {
+      stop();
+      if (grace !== undefined) clearTimeout(grace);
+    },
   };
 }

@@ -38,9 +38,7 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
     killGraceSeconds: options.killGraceSeconds,
     fileEnvironment: options.fileEnvironment,
     log: reporter.verbose,
-    onAssumed: (assumed) => {
-      reporter.info(`assumed ${assumed.assumedRoleArn} until ${assumed.credentials.expiration.toISOString()}`);
-      io.releaseSignals();
-    },
+    onAssumed: (assumed) => reporter.info(`assumed ${assumed.assumedRoleArn} until ${assumed.credentials.expiration.toISOString()}`),
+    beforeSpawn: io.releaseSignals,
   });
 }

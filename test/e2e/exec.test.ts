@@ -159,7 +159,7 @@ describe('settings', () => {
     [['--role', 'DeployMaster'], '--role: needs --account too'],
     [[...ROLE, '--role', 'DeployMaster'], '--role-arn and --role: give the role either as --role-arn or as --role with --account'],
     [['--quiet', '--verbose'], '--verbose and --quiet: cannot both be on'],
-    [['--nope'], 'Unknown argument: nope'],
+    [['--nope'], '--nope: not an option of withAssumedRole'],
   ])('refuses %j with exit 64 and says why', async (args, message) => {
     const result = await runCli([...(args.includes('--role') ? [] : ROLE), ...args, '--', 'true'], { env: world.env() });
     expect(result.exitCode).toBe(64);

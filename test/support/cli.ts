@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const CLI = join(ROOT, 'dist/with-assumed-role.mjs');
+export const CLI = join(ROOT, 'dist/with-assumed-role.cjs');
 export const FIXTURES = join(ROOT, 'test/support/fixtures');
 
 export type Env = Record<string, string | undefined>;

@@ -1,0 +1,51 @@
+// --help and --version, laid out by yargs from the same option definitions the
+// parser uses. Loaded only when asked for.
+import type { Argv } from 'yargs';
+import { type CommandName, envVarName, optionsOf } from './options/definitions.ts';
+import { COMMAND_NAMES } from './options/parse-argv.ts';
+import { VERSION } from './version.ts';
+
+export const COMMAND_SUMMARIES: Record<CommandName, { usage: string; summary: string }> = {
+  exec: { usage: '$0 [options] -- <command> [args...]', summary: 'assume the role and run the command with its credentials' },
+  print: { usage: '$0 print [options]', summary: 'write the credentials to stdout on purpose (env, process, json)' },
+  verify: { usage: '$0 verify [options]', summary: 'assume the role and check ec2:DescribeInstances per region' },
+  policies: { usage: '$0 policies [options]', summary: 'print the IAM documents of the cross-account set-up' },
+  doctor: { usage: '$0 doctor [options]', summary: 'diagnose source credentials, instance metadata and the role' },
+};
+
+const EPILOGUE = [
+  "Exit codes: the command's own; 128+n when it died of signal n; 126 not executable; 127 not found;",
+  '64 usage; 70 internal error; 75 temporary STS failure after retries; 77 STS refused; 78 configuration.',
+  `Every option can also be set as ${envVarName('<flag>')} (e.g. ${envVarName('role-arn')}), in the environment or an --env-file.`,
+].join('\n');
+
+function addOptions(yargs: Argv, command: CommandName): Argv {
+  for (const [name, spec] of optionsOf(command)) {
+    yargs.option(name, {
+      type: spec.type,
+      describe: spec.description,
+      ...(spec.defaultDescription === undefined ? {} : { defaultDescription: spec.defaultDescription }),
+      ...(spec.choices === undefined ? {} : { choices: [...spec.choices] }),
+    });
+  }
+  return yargs;
+}
+
+/** Prints help (of the command named in `own`) or the version, as yargs lays them out. */
+export async function showHelp(own: readonly string[], write: (text: string) => void): Promise<void> {
+  const { default: yargs } = await import('yargs');
+  const parser = yargs([...own])
+    .scriptName('withAssumedRole')
+    .version(VERSION)
+    .help()
+    .exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .epilogue(EPILOGUE);
+  for (const command of COMMAND_NAMES) {
+    const { usage, summary } = COMMAND_SUMMARIES[command];
+    parser.command(command === 'exec' ? '$0' : command, summary, (y) => addOptions(y.usage(`${usage}\n\n${summary}`), command));
+  }
+  await parser.parseAsync([...own], {}, (_error, _argv, output) => {
+    if (output) write(`${output}\n`);
+  });
+}

@@ -1,0 +1,67 @@
+// The wrapper's own arguments -> command and flags, with yargs-parser (the parser
+// yargs itself uses) and the same option definitions. Full yargs, whose help
+// layout costs ~15 ms at start-up, is loaded only for --help and --version.
+import parse from 'yargs-parser';
+import { UsageError } from '../errors.ts';
+import { type CommandName, optionsOf } from './definitions.ts';
+
+export const COMMAND_NAMES: readonly CommandName[] = ['exec', 'print', 'verify', 'policies', 'doctor'];
+
+export type ParsedArgv = { kind: 'command'; command: CommandName; flags: Record<string, unknown> } | { kind: 'help' };
+
+/** Splits at the first `--`: the wrapper's arguments before, the command after. */
+export function splitAtDoubleDash(argv: readonly string[]): { own: string[]; command: string[] } {
+  const index = argv.indexOf('--');
+  return index === -1 ? { own: [...argv], command: [] } : { own: argv.slice(0, index), command: argv.slice(index + 1) };
+}
+
+/** The command named first (`print`, `verify`, ...), else the default: run a command. */
+function commandOf(own: readonly string[]): CommandName {
+  const first = own[0];
+  return first !== undefined && first !== 'exec' && (COMMAND_NAMES as readonly string[]).includes(first) ? (first as CommandName) : 'exec';
+}
+
+/** Parses the arguments before `--`. `help` when --help or --version asks yargs to answer. */
+export function parseArgv(own: readonly string[]): ParsedArgv {
+  const command = commandOf(own);
+  const rest = command === 'exec' ? own : own.slice(1);
+  if (rest.some((word) => word === '--help' || word === '-h' || word === '--version')) return { kind: 'help' };
+  const specs = optionsOf(command);
+  const names = new Set<string>(specs.map(([name]) => name));
+  const result = parse.detailed([...rest], {
+    string: specs.filter(([, spec]) => spec.type !== 'boolean').map(([name]) => name),
+    boolean: specs.filter(([, spec]) => spec.type === 'boolean').map(([name]) => name),
+    array: specs.filter(([, spec]) => spec.type === 'array').map(([name]) => name),
+    configuration: {
+      'strip-dashed': true,
+      'camel-case-expansion': false,
+      'strip-aliased': true,
+      'parse-numbers': false,
+      'parse-positional-numbers': false,
+    },
+  });
+  if (result.error) {
+    throw new UsageError(`${result.error.message}`, { fix: 'see withAssumedRole --help' });
+  }
+  const { _: positionals, ...flags } = result.argv;
+  for (const name of Object.keys(flags)) {
+    if (!names.has(name)) {
+      const spelled = rest.find((word) => word.replace(/^-+(no-)?/, '').split('=')[0] === name) ?? `--${name}`;
+      throw new UsageError(`${spelled}: not an option of withAssumedRole${command === 'exec' ? '' : ` ${command}`}`, {
+        fix: `see withAssumedRole ${command === 'exec' ? '' : `${command} `}--help`,
+      });
+    }
+  }
+  if (positionals.length > 0) {
+    const words = positionals.map(String);
+    if (command !== 'exec') {
+      throw new UsageError(`${words[0]}: unexpected argument; ${command} takes options only`, {
+        fix: `see withAssumedRole ${command} --help`,
+      });
+    }
+    throw new UsageError(`${words[0]}: unexpected argument; the command to run goes after --`, {
+      fix: `withAssumedRole [options] -- ${words.join(' ')}`,
+    });
+  }
+  return { kind: 'command', command, flags };
+}
