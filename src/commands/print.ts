@@ -1,7 +1,108 @@
+// print: credentials to stdout on purpose, for eval, credential_process or scripts.
 import type { CommandIo } from '../cli.ts';
-import { InternalError } from '../errors.ts';
-import type { Options } from '../options/normalize.ts';
+import {
+  type CacheContent,
+  type CachedCredentials,
+  type CachedRequest,
+  isFresh,
+  readCache,
+  sameRequest,
+  snapshotSourceEnvironment,
+  withCacheLock,
+  withSourceEnvironment,
+  writeCache,
+} from '../credentials/credential-cache.ts';
+import { UsageError } from '../errors.ts';
+import { assumeRole } from '../library.ts';
+import type { PrintOptions } from '../options/normalize.ts';
+import { formatCredentials, type PrintableCredentials } from '../output/format-credentials.ts';
+import { createReporter, type Reporter } from '../output/reporter.ts';
 
-export async function printCommand(_options: Options, _io: CommandIo): Promise<number> {
-  throw new InternalError('print: not built yet', { fix: 'use the default command' });
+type Env = Readonly<Record<string, string | undefined>>;
+
+function requestOf(options: PrintOptions): CachedRequest | undefined {
+  const { target, source } = options;
+  if (target === undefined) return undefined;
+  return {
+    roleArn: target.roleArn,
+    sessionName: target.sessionName,
+    durationSeconds: target.durationSeconds,
+    externalId: target.externalId,
+    region: source.region,
+    endpointUrl: source.endpointUrl,
+    profile: source.profile,
+    assumeTimeoutSeconds: source.assumeTimeoutSeconds,
+  };
+}
+
+async function assume(request: CachedRequest, env: Env, reporter: Reporter): Promise<CachedCredentials> {
+  const assumed = await assumeRole({
+    roleArn: request.roleArn,
+    sessionName: request.sessionName,
+    durationSeconds: request.durationSeconds,
+    ...(request.externalId === undefined ? {} : { externalId: request.externalId }),
+    ...(request.region === undefined ? {} : { region: request.region }),
+    ...(request.endpointUrl === undefined ? {} : { endpointUrl: request.endpointUrl }),
+    ...(request.profile === undefined ? {} : { profile: request.profile }),
+    assumeTimeoutSeconds: request.assumeTimeoutSeconds,
+    env,
+    log: reporter.verbose,
+  });
+  reporter.info(`assumed ${assumed.assumedRoleArn} until ${assumed.credentials.expiration.toISOString()}`);
+  return {
+    accessKeyId: assumed.credentials.accessKeyId,
+    secretAccessKey: assumed.credentials.secretAccessKey,
+    sessionToken: assumed.credentials.sessionToken,
+    expiration: assumed.credentials.expiration.toISOString(),
+    issuedAt: new Date().toISOString(),
+    assumedRoleArn: assumed.assumedRoleArn,
+    childRegion: assumed.childRegion,
+  };
+}
+
+const usable = (content: CacheContent | undefined, request: CachedRequest): CachedCredentials | undefined =>
+  content?.credentials !== undefined && sameRequest(content.request, request) && isFresh(content.credentials, Date.now())
+    ? content.credentials
+    : undefined;
+
+/**
+ * Credentials from the cache while fresh; else assumed with the source environment
+ * the cache recorded first (in a Jenkins block, the keys and profile that the block
+ * hides from its body) and written back, under a lock.
+ */
+async function throughCache(file: string, options: PrintOptions, env: Env, reporter: Reporter): Promise<CachedCredentials> {
+  const cached = await readCache(file);
+  const request = requestOf(options) ?? cached?.request;
+  if (request === undefined) {
+    throw new UsageError(`--cache-file ${file}: holds no request yet, and no role was given`, {
+      fix: 'give the role options (--role-arn ...) on the first call; later calls may leave them out',
+    });
+  }
+  const hit = usable(cached, request);
+  if (hit !== undefined) {
+    reporter.verbose(`cached credentials from ${file}, valid until ${hit.expiration}`);
+    return hit;
+  }
+  return withCacheLock(file, (request.assumeTimeoutSeconds + 5) * 1000, async () => {
+    const current = await readCache(file);
+    const refreshed = usable(current, request);
+    if (refreshed !== undefined) return refreshed;
+    const sourceEnvironment = current?.sourceEnvironment ?? cached?.sourceEnvironment ?? snapshotSourceEnvironment(env);
+    const credentials = await assume(request, withSourceEnvironment(env, sourceEnvironment), reporter);
+    await writeCache(file, { version: 1, request, sourceEnvironment, credentials });
+    return credentials;
+  });
+}
+
+export async function printCommand(options: PrintOptions, io: CommandIo): Promise<number> {
+  const reporter = createReporter(options.verbosity);
+  let credentials: CachedCredentials;
+  if (options.cacheFile !== undefined) {
+    credentials = await throughCache(options.cacheFile, options, io.env, reporter);
+  } else {
+    credentials = await assume(requestOf(options) as CachedRequest, io.env, reporter);
+  }
+  const printable: PrintableCredentials = { ...credentials, expiration: new Date(credentials.expiration), region: credentials.childRegion };
+  io.stdout(formatCredentials(printable, options.format));
+  return 0;
 }

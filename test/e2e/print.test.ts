@@ -1,0 +1,111 @@
+// print: the one explicit way credentials leave the wrapper, checked with real
+// consumers: bash's eval, the AWS CLI's credential_process, JSON.parse.
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { CLI, isolatedHome, runCli } from '../support/cli.ts';
+import { ACCOUNT_A, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
+
+const world = useStsWorld();
+const ROLE = ['--role-arn', DEPLOY_ROLE_ARN, '--session-name', 'printed', '--region', 'us-east-1'];
+const ASSUMED = `arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/printed`;
+
+describe('print formats', () => {
+  it('env: export lines that bash can eval, after which the AWS CLI acts as the role', async () => {
+    const env = world.env({ AWS_PROFILE: '' });
+    const script = `eval "$("${process.execPath}" -- "${CLI}" print --quiet ${ROLE.join(' ')} --format env)" && aws sts get-caller-identity --query Arn --output text`;
+    const result = await execa('bash', ['-c', script], { env, extendEnv: false, reject: false });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe(ASSUMED);
+  });
+
+  it('process: what the AWS CLI expects from credential_process', async () => {
+    const home = isolatedHome();
+    const config = join(home, 'config');
+    writeFileSync(
+      config,
+      `[profile deploy]\ncredential_process = "${process.execPath}" -- "${CLI}" print --quiet ${ROLE.join(' ')} --format process\nregion = us-east-1\n`,
+    );
+    const env = world.env({ AWS_CONFIG_FILE: config });
+    const result = await execa('aws', ['sts', 'get-caller-identity', '--profile', 'deploy', '--query', 'Arn', '--output', 'text'], {
+      env,
+      extendEnv: false,
+      reject: false,
+    });
+    expect(result.stdout.trim()).toBe(ASSUMED);
+    const printed = JSON.parse((await runCli(['print', '--quiet', ...ROLE, '--format', 'process'], { env: world.env() })).stdout);
+    expect(Object.keys(printed)).toEqual(['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
+    expect(printed.Version).toBe(1);
+  });
+
+  it('json: the credentials, the assumed role and the region', async () => {
+    const result = await runCli(['print', ...ROLE, '--format', 'json'], { env: world.env() });
+    expect(result.exitCode).toBe(0);
+    const printed = JSON.parse(result.stdout);
+    expect(printed.AssumedRoleUser.Arn).toBe(ASSUMED);
+    expect(printed.Region).toBe('us-east-1');
+    expect(printed.Credentials.AccessKeyId).toMatch(/^ASIA/);
+    expect(Date.parse(printed.Credentials.Expiration)).toBeGreaterThan(Date.now());
+    expect(result.stderr).toMatch(/^withAssumedRole: assumed .* until .*\n$/);
+    expect(result.stderr).not.toContain(printed.Credentials.SecretAccessKey);
+  });
+});
+
+describe('print --cache-file', () => {
+  const cacheIn = () => join(isolatedHome(), 'credentials.json');
+
+  it('assumes once, then answers from a 0600 cache while the credentials last', async () => {
+    const cache = cacheIn();
+    const first = await runCli(['print', '--quiet', ...ROLE, '--format', 'process', '--cache-file', cache], { env: world.env() });
+    expect(statSync(cache).mode & 0o777).toBe(0o600);
+    const again = await runCli(['print', '--quiet', '--format', 'process', '--cache-file', cache], { env: world.env() });
+    expect(again.stdout).toBe(first.stdout);
+    expect(world.server.assumeRoleCalls()).toHaveLength(1);
+  });
+
+  it('refreshes with the source it first recorded, even when the caller hides it', async () => {
+    world.server.lifetimeSeconds = 2;
+    const cache = cacheIn();
+    await runCli(['print', '--quiet', ...ROLE, '--format', 'process', '--cache-file', cache], { env: world.env() });
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const hidden = world.env({ AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'with-assumed-role-block' });
+    const refreshed = await runCli(['print', '--quiet', '--format', 'process', '--cache-file', cache], { env: hidden });
+    expect(refreshed.stderr).toBe('');
+    expect(refreshed.exitCode).toBe(0);
+    const calls = world.server.assumeRoleCalls();
+    expect(calls).toHaveLength(2);
+    expect(calls.map((call) => call.accessKeyId)).toEqual([world.source.accessKeyId, world.source.accessKeyId]);
+  });
+
+  it('refreshes once for many parallel callers', async () => {
+    const cache = cacheIn();
+    await runCli(['print', '--quiet', ...ROLE, '--format', 'process', '--cache-file', cache, '--duration', '15m'], { env: world.env() });
+    world.server.lifetimeSeconds = 1;
+    writeFileSync(
+      cache,
+      readFileSync(cache, 'utf8').replace(/"expiration":"[^"]+"/, `"expiration":"${new Date(Date.now() - 1000).toISOString()}"`),
+      { mode: 0o600 },
+    );
+    world.server.calls.length = 0;
+    world.server.lifetimeSeconds = undefined;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => runCli(['print', '--quiet', '--format', 'process', '--cache-file', cache], { env: world.env() })),
+    );
+    expect(results.map((result) => result.exitCode)).toEqual(Array(8).fill(0));
+    expect(new Set(results.map((result) => result.stdout)).size).toBe(1);
+    expect(world.server.assumeRoleCalls()).toHaveLength(1);
+  });
+
+  it('refuses a cache file others can read, and a first call without a role', async () => {
+    const cache = cacheIn();
+    writeFileSync(cache, '{}');
+    chmodSync(cache, 0o644);
+    const open = await runCli(['print', ...ROLE, '--cache-file', cache], { env: world.env() });
+    expect(open.exitCode).toBe(78);
+    expect(open.stderr).toContain(`--cache-file ${cache}: readable by others (mode 644)`);
+    const empty = await runCli(['print', '--cache-file', cacheIn()], { env: world.env() });
+    expect(empty.exitCode).toBe(64);
+    expect(empty.stderr).toContain('holds no request yet, and no role was given');
+  });
+});
