@@ -1,7 +1,22 @@
+// policies: the IAM documents of the cross-account set-up, as JSON, CloudFormation or Terraform.
 import type { CommandIo } from '../cli.ts';
-import { InternalError } from '../errors.ts';
-import type { Options } from '../options/normalize.ts';
+import type { CrossAccountSetup } from '../iam/policy-documents.ts';
+import { renderCloudFormation } from '../iam/render-cloudformation.ts';
+import { renderPoliciesJson } from '../iam/render-json.ts';
+import { renderTerraform } from '../iam/render-terraform.ts';
+import type { PoliciesOptions } from '../options/normalize.ts';
+import { partitionOfRegion } from '../options/partition.ts';
 
-export async function policiesCommand(_options: Options, _io: CommandIo): Promise<number> {
-  throw new InternalError('policies: not built yet', { fix: 'use the default command' });
+export async function policiesCommand(options: PoliciesOptions, io: CommandIo): Promise<number> {
+  const setup: CrossAccountSetup = {
+    partition: partitionOfRegion(options.region),
+    targetAccount: options.targetAccount,
+    sourceAccount: options.sourceAccount,
+    role: options.role,
+    sourceRole: options.sourceRole,
+    externalId: options.externalId,
+  };
+  const render = { json: renderPoliciesJson, cloudformation: renderCloudFormation, terraform: renderTerraform }[options.format];
+  io.stdout(render(setup));
+  return 0;
 }

@@ -57,6 +57,18 @@ async function call(url: string, account: string, service: string, params: Recor
 const trust = (principal: Record<string, string>) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] });
 
+/** Keys of a new IAM user in `account`: with them, any real client acts in that account. */
+export async function createUserKeys(
+  url: string,
+  account: string,
+  userName: string,
+): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const iam = (params: Record<string, string>) => call(url, account, 'iam', { Version: '2010-05-08', ...params });
+  await iam({ Action: 'CreateUser', UserName: userName });
+  const keys = await iam({ Action: 'CreateAccessKey', UserName: userName });
+  return { accessKeyId: /<AccessKeyId>([^<]+)</.exec(keys)?.[1] ?? '', secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(keys)?.[1] ?? '' };
+}
+
 /** The seed's world: DeployMaster and RoleForB in A trusting B; AssumeRoleInA in B with an instance profile. */
 export async function seedTwoAccountWorld(url: string): Promise<MotoWorld> {
   const iam = (account: string, params: Record<string, string>) => call(url, account, 'iam', { Version: '2010-05-08', ...params });
@@ -83,10 +95,7 @@ export async function seedTwoAccountWorld(url: string): Promise<MotoWorld> {
   });
   await iam(ACCOUNT_B, { Action: 'CreateInstanceProfile', InstanceProfileName: 'AssumeRoleInA' });
   await iam(ACCOUNT_B, { Action: 'AddRoleToInstanceProfile', InstanceProfileName: 'AssumeRoleInA', RoleName: 'AssumeRoleInA' });
-  await iam(ACCOUNT_B, { Action: 'CreateUser', UserName: 'jenkins' });
-  const keys = await iam(ACCOUNT_B, { Action: 'CreateAccessKey', UserName: 'jenkins' });
-  const accessKeyId = /<AccessKeyId>([^<]+)</.exec(keys)?.[1] ?? '';
-  const secretAccessKey = /<SecretAccessKey>([^<]+)</.exec(keys)?.[1] ?? '';
+  const { accessKeyId, secretAccessKey } = await createUserKeys(url, ACCOUNT_B, 'jenkins');
   for (const [account, regions] of Object.entries(SEEDED_INSTANCES)) {
     for (const [region, count] of Object.entries(regions)) {
       const params = {
