@@ -1,7 +1,156 @@
+// doctor: where the source credentials come from and whether each step of the
+// cross-account chain works, one line per check, a fix under each failing one.
+import { probeInstanceMetadata } from '../checks/probe-instance-metadata.ts';
 import type { CommandIo } from '../cli.ts';
-import { InternalError } from '../errors.ts';
-import type { Options } from '../options/normalize.ts';
+import {
+  assumeTargetRole,
+  configuredStsEndpoint,
+  getCallerArn,
+  ROLE_CHAINING_CAP_SECONDS,
+  resolveStsRegion,
+} from '../credentials/assume-role.ts';
+import { resolveSourceCredentials, type SourceCredentials } from '../credentials/source-credentials.ts';
+import { planSourceChain } from '../credentials/source-plan.ts';
+import { exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
+import type { DoctorOptions } from '../options/normalize.ts';
 
-export async function doctorCommand(_options: Options, _io: CommandIo): Promise<number> {
-  throw new InternalError('doctor: not built yet', { fix: 'use the default command' });
+type Status = 'ok' | 'info' | 'warn' | 'FAIL';
+
+interface Line {
+  status: Status;
+  check: string;
+  finding: string;
+  details?: readonly string[];
+  fix?: string;
+}
+
+function failure(check: string, error: unknown): Line {
+  const message = error instanceof Error ? error.message : String(error);
+  return { status: 'FAIL', check, finding: message, ...(isWithAssumedRoleError(error) ? { details: error.details, fix: error.fix } : {}) };
+}
+
+/** `status  check  finding`, then details and the fix indented under the finding. */
+function render(lines: Line[]): string {
+  const width = Math.max(...lines.map((line) => line.check.length));
+  const indent = ' '.repeat(width + 8);
+  return `${lines
+    .flatMap((line) => [
+      `${line.status.padEnd(4)}  ${line.check.padEnd(width)}  ${line.finding}`,
+      ...(line.details ?? []).map((detail) => `${indent}${detail}`),
+      ...(line.fix === undefined ? [] : [`${indent}fix: ${line.fix}`]),
+    ])
+    .join('\n')}\n`;
+}
+
+export async function doctorCommand(options: DoctorOptions, io: CommandIo): Promise<number> {
+  const { source, target } = options;
+  const lines: Line[] = [];
+  let exitCode = 0;
+  const fail = (check: string, error: unknown) => {
+    lines.push(failure(check, error));
+    exitCode ||= exitCodeOf(error);
+  };
+
+  const region = await resolveStsRegion(source.region, source.profile, io.env);
+  const endpoint = configuredStsEndpoint(source.endpointUrl, io.env);
+  let credentials: SourceCredentials | undefined;
+  try {
+    credentials = await resolveSourceCredentials({ profile: source.profile, region: region.region, endpointUrl: endpoint }, io.env);
+    const chain = planSourceChain(io.env, source.profile).filter((step) => step.skip === undefined);
+    lines.push({
+      status: 'ok',
+      check: 'credential source',
+      finding: `${credentials.label}${chain.length > 1 ? ` (looked at: ${chain.map((step) => step.label).join(', ')})` : ''}`,
+    });
+  } catch (error) {
+    fail('credential source', error);
+  }
+
+  if (credentials !== undefined) {
+    const arn = await getCallerArn(region.region, endpoint, credentials.credentials);
+    if (arn === undefined) {
+      lines.push({
+        status: 'FAIL',
+        check: 'source identity',
+        finding: 'STS GetCallerIdentity did not answer for these credentials',
+        fix: 'check network access to STS and that the keys are active: aws sts get-caller-identity',
+      });
+      exitCode ||= 75;
+    } else {
+      lines.push({ status: 'ok', check: 'source identity', finding: `${arn} (account ${arn.split(':')[4]})` });
+    }
+    const roleSession = credentials.roleSession || /:assumed-role\//.test(arn ?? '');
+    lines.push({
+      status: 'info',
+      check: 'role session',
+      finding: roleSession
+        ? `yes: STS caps roles assumed from it at ${ROLE_CHAINING_CAP_SECONDS / 3600} hour (--duration 1h at most)`
+        : "no: a session may last up to the role's MaxSessionDuration (12h at most)",
+    });
+  }
+
+  const metadata = await probeInstanceMetadata(io.env);
+  if (metadata.state === 'disabled') {
+    lines.push({ status: 'info', check: 'instance metadata', finding: 'turned off by AWS_EC2_METADATA_DISABLED' });
+  } else if (metadata.state === 'unreachable') {
+    const needed = credentials === undefined;
+    lines.push({
+      status: needed ? 'FAIL' : 'info',
+      check: 'instance metadata',
+      finding: `no answer from ${metadata.endpoint} within 1 s: not on EC2, or blocked`,
+      ...(needed
+        ? {
+            fix: 'on EC2 inside a container, IMDSv2 needs hop limit 2: aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2',
+          }
+        : {}),
+    });
+  } else {
+    const profile = metadata.instanceProfile;
+    lines.push({
+      status: metadata.imdsV2 && profile !== undefined ? 'ok' : 'warn',
+      check: 'instance metadata',
+      finding: `${metadata.imdsV2 ? 'IMDSv2' : 'IMDSv1 only (no IMDSv2 token)'} at ${metadata.endpoint}; ${profile === undefined ? 'no instance profile' : `instance profile role ${profile}`}`,
+      ...(profile === undefined
+        ? { fix: 'attach an instance profile whose role may assume the deploy role (withAssumedRole policies)' }
+        : metadata.imdsV2
+          ? {}
+          : {
+              fix: 'in a container, raise the IMDSv2 hop limit to 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2)',
+            }),
+    });
+  }
+
+  lines.push({
+    status: region.origin === 'default' ? 'info' : 'ok',
+    check: 'region',
+    finding: `${region.region} (${region.origin === 'given' ? 'given' : region.origin === 'profile' ? "the profile's" : 'none set: STS default'})`,
+    ...(region.origin === 'default' ? { fix: 'set --region or AWS_REGION for the deploy, so its tools know where to act' } : {}),
+  });
+
+  if (target === undefined) {
+    lines.push({ status: 'info', check: 'assume role', finding: 'no role given (--role-arn, or --role with --account)' });
+  } else if (credentials === undefined) {
+    lines.push({ status: 'FAIL', check: 'assume role', finding: `${target.roleArn}: not tried without source credentials` });
+  } else {
+    try {
+      const assumed = await assumeTargetRole({
+        target,
+        profile: source.profile,
+        region: region.region,
+        endpointUrl: source.endpointUrl,
+        assumeTimeoutSeconds: source.assumeTimeoutSeconds,
+        env: io.env,
+        sourceCredentials: credentials,
+      });
+      lines.push({
+        status: 'ok',
+        check: 'assume role',
+        finding: `${assumed.assumedRoleArn} until ${assumed.credentials.expiration.toISOString()}`,
+      });
+    } catch (error) {
+      fail('assume role', error);
+    }
+  }
+  io.stdout(render(lines));
+  return exitCode;
 }

@@ -1,7 +1,57 @@
+// verify: assume the role, then see per region whether ec2:DescribeInstances works
+// and how many instances it shows: the seed's manual check as one command.
+import { countInstances, type RegionCheck } from '../checks/count-instances.ts';
 import type { CommandIo } from '../cli.ts';
-import { InternalError } from '../errors.ts';
-import type { Options } from '../options/normalize.ts';
+import { ExitCode } from '../errors.ts';
+import { assumeRole } from '../library.ts';
+import type { VerifyOptions } from '../options/normalize.ts';
+import { createReporter } from '../output/reporter.ts';
 
-export async function verifyCommand(_options: Options, _io: CommandIo): Promise<number> {
-  throw new InternalError('verify: not built yet', { fix: 'use the default command' });
+/** `arn:aws:sts::521111111144:assumed-role/...` -> `521111111144`. */
+const accountOf = (arn: string) => arn.split(':')[4] ?? '';
+
+function describe(check: RegionCheck): string {
+  return check.describeInstances === 'allowed'
+    ? `ec2:DescribeInstances allowed, ${check.instances} instance${check.instances === 1 ? '' : 's'}`
+    : `ec2:DescribeInstances ${check.describeInstances}: ${check.code}: ${check.message}`;
+}
+
+export async function verifyCommand(options: VerifyOptions, io: CommandIo): Promise<number> {
+  const reporter = createReporter(options.verbosity);
+  const { source, target } = options;
+  const assumed = await assumeRole({
+    roleArn: target.roleArn,
+    sessionName: target.sessionName,
+    durationSeconds: target.durationSeconds,
+    ...(target.externalId === undefined ? {} : { externalId: target.externalId }),
+    ...(source.region === undefined ? {} : { region: source.region }),
+    ...(source.endpointUrl === undefined ? {} : { endpointUrl: source.endpointUrl }),
+    ...(source.profile === undefined ? {} : { profile: source.profile }),
+    assumeTimeoutSeconds: source.assumeTimeoutSeconds,
+    env: io.env,
+    log: reporter.verbose,
+  });
+  const checks = await Promise.all(options.regions.map((region) => countInstances(region, assumed.credentials, io.env)));
+  const account = accountOf(assumed.assumedRoleArn);
+  if (options.json) {
+    io.stdout(
+      `${JSON.stringify({ assumedRoleArn: assumed.assumedRoleArn, account, expiration: assumed.credentials.expiration.toISOString(), regions: checks }, null, 2)}\n`,
+    );
+  } else {
+    const width = Math.max(...options.regions.map((region) => region.length), 'assumed role'.length);
+    const lines = [
+      `${'assumed role'.padEnd(width)}  ${assumed.assumedRoleArn}`,
+      `${'account'.padEnd(width)}  ${account}`,
+      ...checks.map((check) => `${check.region.padEnd(width)}  ${describe(check)}`),
+      ...(checks.some((check) => check.describeInstances === 'denied')
+        ? [
+            `fix: allow ec2:DescribeInstances in the permissions of ${target.roleArn.split('/').at(-1)} (the templates attach ReadOnlyAccess)`,
+          ]
+        : []),
+    ];
+    io.stdout(`${lines.join('\n')}\n`);
+  }
+  if (checks.some((check) => check.describeInstances === 'denied')) return ExitCode.refused;
+  if (checks.some((check) => check.describeInstances === 'failed')) return ExitCode.temporary;
+  return 0;
 }

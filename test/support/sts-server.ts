@@ -137,6 +137,10 @@ export class StsTestServer {
   readonly nextCredentials: Required<Credentials>[] = [];
   /** Seconds issued credentials live, whatever DurationSeconds asked for (refresh tests). */
   lifetimeSeconds: number | undefined;
+  /** EC2 DescribeInstances: instances per region (any region not listed has none)... */
+  ec2Instances: Record<string, number> = {};
+  /** ...and regions where it is refused with UnauthorizedOperation. */
+  ec2Denied = new Set<string>();
   private readonly identities = new Map<string, Identity>();
   private readonly roles = new Map<string, RoleSettings>();
   private readonly sockets = new Set<Socket>();
@@ -252,6 +256,7 @@ export class StsTestServer {
         'OK',
       );
     }
+    if (action === 'DescribeInstances') return this.describeInstances(auth.region, caller.arn, reply);
     if (action !== 'AssumeRole')
       return reply(400, errorXml('InvalidAction', `Could not find operation ${action} for version 2011-06-15`), 'InvalidAction');
 
@@ -318,6 +323,32 @@ export class StsTestServer {
           `<SessionToken>${xmlEscape(credentials.sessionToken)}</SessionToken><Expiration>${new Date(expiresAt).toISOString()}</Expiration></Credentials>` +
           '<PackedPolicySize>6</PackedPolicySize>',
       ),
+      'OK',
+    );
+  }
+
+  /** EC2's query protocol, just enough for verify: counts per region, or a refusal. */
+  private describeInstances(region: string, caller: string, reply: (status: number, xml: string, outcome: string) => void): void {
+    if (this.ec2Denied.has(region)) {
+      const message = `You are not authorized to perform this operation. User: ${caller} is not authorized to perform: ec2:DescribeInstances because no identity-based policy allows the ec2:DescribeInstances action`;
+      return reply(
+        403,
+        `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>${xmlEscape(message)}</Message></Error></Errors><RequestID>${randomUUID()}</RequestID></Response>`,
+        'UnauthorizedOperation',
+      );
+    }
+    const items = Array.from(
+      { length: this.ec2Instances[region] ?? 0 },
+      (_, index) =>
+        `<item><instanceId>i-${String(index).padStart(17, '0')}</instanceId><instanceState><code>16</code><name>running</name></instanceState></item>`,
+    );
+    const reservations =
+      items.length === 0
+        ? ''
+        : `<item><reservationId>r-0123456789abcdef0</reservationId><ownerId>000000000000</ownerId><groupSet/><instancesSet>${items.join('')}</instancesSet></item>`;
+    reply(
+      200,
+      `<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${randomUUID()}</requestId><reservationSet>${reservations}</reservationSet></DescribeInstancesResponse>`,
       'OK',
     );
   }

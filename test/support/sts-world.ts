@@ -34,6 +34,8 @@ export function useStsWorld(): StsWorld {
     world.server.faults = {};
     world.server.imdsFaults = {};
     world.server.lifetimeSeconds = undefined;
+    world.server.ec2Instances = {};
+    world.server.ec2Denied = new Set();
     world.server.calls.length = 0;
     world.server.imdsCalls.length = 0;
     world.server.nextCredentials.length = 0;
