@@ -331,11 +331,12 @@ export class StsTestServer {
   private describeInstances(region: string, caller: string, reply: (status: number, xml: string, outcome: string) => void): void {
     if (this.ec2Denied.has(region)) {
       const message = `You are not authorized to perform this operation. User: ${caller} is not authorized to perform: ec2:DescribeInstances because no identity-based policy allows the ec2:DescribeInstances action`;
-      return reply(
+      reply(
         403,
         `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>${xmlEscape(message)}</Message></Error></Errors><RequestID>${randomUUID()}</RequestID></Response>`,
         'UnauthorizedOperation',
       );
+      return;
     }
     const items = Array.from(
       { length: this.ec2Instances[region] ?? 0 },

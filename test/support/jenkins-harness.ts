@@ -1,0 +1,71 @@
+// Runs a pipeline script through test/jenkins/harness.groovy on Groovy 2.4, with
+// the shared library's vars/ and the freshly built CLI bundle as its resource.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, it } from 'vitest';
+import { CLI, type Env, ROOT } from './cli.ts';
+
+export const JAVA_HOME = process.env.JAVA_HOME ?? '/usr/lib/jvm/java-17-openjdk-amd64';
+
+export function groovyAvailable(): boolean {
+  try {
+    execFileSync('groovy', ['--version'], { stdio: 'ignore', env: { ...process.env, JAVA_HOME } });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A library root like the one Jenkins checks out: vars/ from the repo, resources/ holding dist's bundle. */
+function libraryRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'war-library-'));
+  symlinkSync(join(ROOT, 'jenkins/vars'), join(root, 'vars'));
+  mkdirSync(join(root, 'resources/with-assumed-role'), { recursive: true });
+  symlinkSync(CLI, join(root, 'resources/with-assumed-role/with-assumed-role.cjs'));
+  return root;
+}
+
+export interface PipelineRun {
+  exitCode: number | undefined;
+  console: string;
+  workspace: string;
+}
+
+/** Runs `pipeline` (Groovy pipeline code) with `env` as the agent's environment. */
+export async function runPipeline(pipeline: string, env: Env): Promise<PipelineRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'war-pipeline-'));
+  const script = join(dir, 'Jenkinsfile.groovy');
+  const consoleLog = join(dir, 'console.log');
+  const workspace = join(dir, 'workspace');
+  writeFileSync(script, pipeline);
+  writeFileSync(consoleLog, '');
+  const result = await execa('groovy', [join(ROOT, 'test/jenkins/harness.groovy'), libraryRoot(), script, consoleLog, workspace], {
+    env: { ...env, JAVA_HOME },
+    extendEnv: false,
+    reject: false,
+    timeout: 120_000,
+  });
+  if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`harness failed: ${result.stderr}`);
+  return { exitCode: result.exitCode, console: readFileSync(consoleLog, 'utf8'), workspace };
+}
+
+/** Like describe, when groovy and java are here; else a notice (and a failure under CI). */
+export function describeWithGroovy(name: string, body: () => void): void {
+  if (groovyAvailable()) {
+    describe(name, body);
+    return;
+  }
+  if (process.env.CI) {
+    describe(name, () =>
+      it('needs groovy and java, which CI must provide', () => {
+        throw new Error('groovy is not installed: CI must run the Jenkins step tests (apt-get install groovy)');
+      }),
+    );
+    return;
+  }
+  console.warn(`NOTICE: groovy or java not found; skipping "${name}". apt-get install groovy to run it.`);
+  describe.skip(name, body);
+}
