@@ -3,4 +3,4 @@
 // which --help, usage errors and dry runs never pay.
 export { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 export { fromContainerMetadata, fromEnv, fromIni, fromInstanceMetadata, fromTokenFile } from '@aws-sdk/credential-providers';
-export { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from '@smithy/core/config';
+export { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS } from '@smithy/core/config';

@@ -51,7 +51,10 @@ export function configuredStsEndpoint(endpointUrl: string | undefined, env: Envi
   return endpointUrl ?? (env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || undefined);
 }
 
-/** The given region, else the profile's (the SDK's lookup), else us-east-1. */
+/**
+ * The given region, else the profile's (read the SDK's way), else us-east-1. Not the
+ * SDK's last resort, instance metadata: a laptop would wait a second for it.
+ */
 export async function resolveStsRegion(
   region: string | undefined,
   profile: string | undefined,
@@ -60,17 +63,17 @@ export async function resolveStsRegion(
   if (region !== undefined) return { region, origin: 'given' };
   const sdk = await loadStsSdk();
   const name = profile ?? (env.AWS_PROFILE || 'default');
-  try {
-    const found = await sdk.loadConfig(sdk.NODE_REGION_CONFIG_OPTIONS, {
-      ...sdk.NODE_REGION_CONFIG_FILE_OPTIONS,
-      profile: name,
-      ...(env.AWS_CONFIG_FILE ? { configFilepath: env.AWS_CONFIG_FILE } : {}),
-    })();
-    if (typeof found === 'string' && found !== '') return { region: found, origin: 'profile' };
-  } catch {
-    // No region anywhere: STS's global partition default applies.
-  }
-  return { region: 'us-east-1', origin: 'default' };
+  const found = await sdk
+    .loadConfig<string | undefined>(
+      {
+        environmentVariableSelector: () => undefined,
+        configFileSelector: (section) => section.region,
+        default: () => undefined,
+      },
+      { ...sdk.NODE_REGION_CONFIG_FILE_OPTIONS, profile: name, ...(env.AWS_CONFIG_FILE ? { configFilepath: env.AWS_CONFIG_FILE } : {}) },
+    )()
+    .catch(() => undefined);
+  return typeof found === 'string' && found !== '' ? { region: found, origin: 'profile' } : { region: 'us-east-1', origin: 'default' };
 }
 
 /** A static STS client for one set of credentials: no SDK retries (ours apply), HTTP timeouts on. */

@@ -33,7 +33,7 @@ export interface SourceRequest {
 
 /** The SDK's instance-metadata default is 1 s and no retry; a busy agent deserves more, yet a laptop must learn "no IMDS" in seconds. */
 export const IMDS_TIMEOUT_MS = 1000;
-export const IMDS_RETRIES = 3;
+export const IMDS_RETRIES = 2;
 
 interface ProviderFailure {
   name?: string;

@@ -60,6 +60,8 @@ export interface StsFaults {
 export interface ImdsFaults {
   /** The first N metadata requests are never answered. */
   hangFirst?: number;
+  /** The first request to each of these paths is never answered. */
+  hangOnce?: string[];
   /** Refuse requests without an IMDSv2 token (hop limit 1 seen from a container). */
   tokenUnreachable?: boolean;
 }
@@ -356,7 +358,13 @@ export class StsTestServer {
 
   private serveMetadata(request: IncomingMessage, response: ServerResponse, path: string): void {
     this.imdsCalls.push(`${request.method} ${path}`);
-    if (this.imdsCalls.length <= (this.imdsFaults.hangFirst ?? 0)) return;
+    const index = this.imdsCalls.length;
+    if (index <= (this.imdsFaults.hangFirst ?? 0)) return;
+    const once = this.imdsFaults.hangOnce?.indexOf(path) ?? -1;
+    if (once !== -1) {
+      this.imdsFaults.hangOnce?.splice(once, 1);
+      return;
+    }
     if (request.method === 'PUT' && path === '/latest/api/token') {
       if (this.imdsFaults.tokenUnreachable) return void response.writeHead(403).end();
       return void response.writeHead(200, { 'content-type': 'text/plain' }).end('imds-token-for-tests');
