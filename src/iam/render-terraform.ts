@@ -3,14 +3,17 @@
 import { buildPolicySet, type CrossAccountSetup, type PolicyDocument } from './policy-documents.ts';
 import { readOnlyAccessArn, SOURCE_POLICY_NAME, sourceRoleName } from './setup-names.ts';
 
+/** HCL reads ${ and %{ in strings as templates; doubled, they are literal. */
+const escapeTemplates = (text: string) => text.replace(/([$%])\{/g, (_match, sign: string) => `${sign}${sign}{`);
+
 /** A quoted HCL string: backslashes, quotes and template openers escaped. */
 export function hclString(value: string): string {
-  return JSON.stringify(value).replaceAll('${', '$${').replaceAll('%{', '%%{');
+  return escapeTemplates(JSON.stringify(value));
 }
 
 /** jsonencode() of a policy: HCL object syntax accepts JSON's, so the document reads as it would in IAM. */
 function jsonencode(document: PolicyDocument): string {
-  const json = JSON.stringify(document, null, 2).replaceAll('${', '$${').replaceAll('%{', '%%{');
+  const json = escapeTemplates(JSON.stringify(document, null, 2));
   return `jsonencode(${json.split('\n').join('\n  ')})`;
 }
 

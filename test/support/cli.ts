@@ -35,6 +35,8 @@ export interface RunOptions {
   env: Env;
   cwd?: string;
   input?: string;
+  /** Keep stdin open as a pipe the test writes to. */
+  pipeStdin?: boolean;
   timeout?: number;
 }
 
@@ -49,7 +51,7 @@ export function startCli(args: readonly string[], options: RunOptions) {
     stripFinalNewline: false,
     cwd: options.cwd ?? ROOT,
     timeout: options.timeout ?? 60_000,
-    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+    ...(options.input !== undefined ? { input: options.input } : { stdin: options.pipeStdin ? ('pipe' as const) : ('ignore' as const) }),
   });
 }
 

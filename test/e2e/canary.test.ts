@@ -1,0 +1,169 @@
+// The canary suite: known source and assumed credentials go through every command
+// and mode, and may show up only where intended: the child's environment, print's
+// stdout, the block form's 0600 cache. Never stderr, messages, argv, other files or
+// the Jenkins console, at any verbosity, on success or on any failure.
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, fixture, isolatedHome, runCli, startCli } from '../support/cli.ts';
+import { describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
+import type { StsErrorCode, StsFaults } from '../support/sts-server.ts';
+import { ACCOUNT_B, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
+
+const world = useStsWorld();
+
+const SOURCE = { accessKeyId: 'AKIACANARYSOURCE0001', secretAccessKey: 'canary/SOURCE+secret=key/00000000000000000' };
+const ASSUMED = {
+  accessKeyId: 'ASIACANARYASSUMED001',
+  secretAccessKey: 'canary/ASSUMED+secret/key=0000000000000000',
+  sessionToken: 'IQoJcanary+ASSUMED/session=token/0000000000000000000000000000000000000000==',
+};
+const SECRETS = [SOURCE.accessKeyId, SOURCE.secretAccessKey, ASSUMED.accessKeyId, ASSUMED.secretAccessKey, ASSUMED.sessionToken];
+const FORMS = SECRETS.flatMap((secret) => [secret, encodeURIComponent(secret), secret.replaceAll('/', '\\/')]);
+const ROLE = ['--role-arn', DEPLOY_ROLE_ARN, '--session-name', 'canary'];
+
+function expectNoCanary(text: string, where: string): void {
+  for (const form of FORMS) expect(text.includes(form), `${where} holds ${form}`).toBe(false);
+}
+
+/** Every file under `dir` holding a canary, but the ones allowed. */
+function filesWithCanaries(dir: string, allowed: string[] = []): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const path = join(dir, entry);
+    if (!statSync(path).isFile() || allowed.includes(path)) continue;
+    const content = readFileSync(path, 'latin1');
+    if (FORMS.some((form) => content.includes(form))) found.push(path);
+  }
+  return found;
+}
+
+function sourceEnv(extra: Record<string, string | undefined> = {}) {
+  world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/canary`, SOURCE);
+  world.server.nextCredentials.push({ ...ASSUMED });
+  return cleanEnv({
+    AWS_ACCESS_KEY_ID: SOURCE.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: SOURCE.secretAccessKey,
+    AWS_ENDPOINT_URL: world.server.url,
+    ...extra,
+  });
+}
+
+const REFUSALS: StsErrorCode[] = [
+  'AccessDenied',
+  'ExpiredToken',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'ValidationError',
+  'RegionDisabledException',
+];
+const SCENARIOS: [string, string[], StsFaults][] = [
+  ['success', ['--', 'true'], {}],
+  ['success, --verbose', ['--verbose', '--', 'true'], {}],
+  ['success, --quiet', ['--quiet', '--', 'true'], {}],
+  ['--dry-run', ['--dry-run', '--verbose', '--', 'true'], {}],
+  ['the child prints its environment, masked', ['--verbose', '--mask', '--', 'env'], {}],
+  ...REFUSALS.map((code): [string, string[], StsFaults] => [`${code}, --verbose`, ['--verbose', '--', 'true'], { refuse: code }]),
+  ['throttled past the last attempt, --verbose', ['--verbose', '--', 'true'], { throttleFirst: 100 }],
+  ['a hung STS, --verbose', ['--verbose', '--assume-timeout', '1', '--', 'true'], { hangFirst: Number.POSITIVE_INFINITY }],
+  ['a garbage answer, --verbose', ['--verbose', '--', 'true'], { garbage: true }],
+  ['command not found, --verbose', ['--verbose', '--', 'no-such-command'], {}],
+  ['a usage error, --verbose', ['--verbose', '--duration', 'forever', '--', 'true'], {}],
+];
+
+describe('canaries in the default command', () => {
+  it.each(SCENARIOS)('%s: none on stdout, stderr or in files', async (_name, args, faults) => {
+    world.server.faults = faults;
+    const env = sourceEnv();
+    const result = await runCli([...ROLE, ...args], { env, cwd: env.HOME });
+    expectNoCanary(result.stdout, 'stdout');
+    expectNoCanary(result.stderr, 'stderr');
+    expect(filesWithCanaries(env.HOME as string)).toEqual([]);
+  });
+
+  it('gives the child the credentials: there, and only there, they are (the child chose to print them)', async () => {
+    const result = await runCli([...ROLE, '--no-mask', '--verbose', '--', 'sh', '-c', 'echo "$AWS_SECRET_ACCESS_KEY"'], {
+      env: sourceEnv(),
+    });
+    expect(result.stdout).toBe(`${ASSUMED.secretAccessKey}\n`);
+    expectNoCanary(result.stderr, 'stderr');
+  });
+
+  it('never puts credentials in any process argument list', async () => {
+    const list = join(isolatedHome(), 'canaries.txt');
+    writeFileSync(list, SECRETS.join('\n'));
+    const result = await runCli([...ROLE, '--mask', '--', fixture('scan-argv.mjs'), list], { env: sourceEnv() });
+    expect(result.stdout).toBe('argv canaries: 0\n');
+    // And from outside, while the wrapper and its child are running.
+    const running = startCli([...ROLE, '--', 'sleep', '1'], { env: sourceEnv() });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const { stdout } = await execa(process.execPath, [fixture('scan-argv.mjs'), list]);
+    expect(stdout).toBe('argv canaries: 0');
+    expect((await running).exitCode).toBe(0);
+  });
+});
+
+describe('canaries in the other commands', () => {
+  it.each([
+    ['verify', ['verify', ...ROLE, '--verbose', '--json']],
+    ['doctor', ['doctor', ...ROLE, '--verbose']],
+    ['policies', ['policies', '--target-account', '521111111144', '--source-account', ACCOUNT_B, '--role', 'RoleForB', '--verbose']],
+  ])('%s --verbose prints none', async (_name, args) => {
+    const env = sourceEnv();
+    const result = await runCli(args, { env, cwd: env.HOME });
+    expectNoCanary(result.stdout, 'stdout');
+    expectNoCanary(result.stderr, 'stderr');
+  });
+
+  it.each(['env', 'process', 'json'])('print --format %s: the assumed credentials on stdout, nothing else anywhere', async (format) => {
+    const env = sourceEnv();
+    const result = await runCli(['print', ...ROLE, '--format', format, '--verbose'], { env, cwd: env.HOME });
+    expect(result.stdout).toContain(ASSUMED.secretAccessKey);
+    expect(result.stdout).not.toContain(SOURCE.secretAccessKey);
+    expectNoCanary(result.stderr, 'stderr');
+    expect(filesWithCanaries(env.HOME as string)).toEqual([]);
+  });
+
+  it('print --cache-file: the 0600 cache is the one file holding them', async () => {
+    const env = sourceEnv();
+    const cache = join(env.HOME as string, 'cache.json');
+    await runCli(['print', ...ROLE, '--cache-file', cache, '--verbose'], { env, cwd: env.HOME });
+    expect(statSync(cache).mode & 0o777).toBe(0o600);
+    expect(readFileSync(cache, 'utf8')).toContain(ASSUMED.secretAccessKey);
+    expect(filesWithCanaries(env.HOME as string, [cache])).toEqual([]);
+  });
+});
+
+describeWithGroovy('canaries in the Jenkins step', () => {
+  it('block and command forms, success and failure: the console holds none, the workspace keeps none', async () => {
+    const list = join(isolatedHome(), 'canaries.txt');
+    writeFileSync(list, SECRETS.join('\n'));
+    const env = sourceEnv({
+      JENKINS_URL: 'https://ci/',
+      JOB_NAME: 'canary',
+      BUILD_NUMBER: '1',
+      BUILD_ID: '1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+    });
+    world.server.nextCredentials.push({ ...ASSUMED }, { ...ASSUMED });
+    const run = await runPipeline(
+      `
+withAssumedRole(roleArn: '${DEPLOY_ROLE_ARN}') {
+  sh 'aws sts get-caller-identity --query Arn --output text'
+  sh 'env | grep ^AWS_ || true'
+  sh '"${process.execPath}" ${fixture('scan-argv.mjs')} ${list}'
+}
+withAssumedRole(roleArn: '${DEPLOY_ROLE_ARN}', command: 'env; aws sts get-caller-identity', returnStatus: true)
+withAssumedRole(roleArn: '${DEPLOY_ROLE_ARN}', command: 'echo "$AWS_SECRET_ACCESS_KEY"; exit 9')
+`,
+      env,
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.console).toContain('argv canaries: 0');
+    expect(run.console).toContain('ERROR: withAssumedRole: exit code 9');
+    expectNoCanary(run.console, 'the console');
+    expect(filesWithCanaries(`${run.workspace}@tmp`)).toEqual([]);
+    expect(world.server.assumeRoleCalls()).toHaveLength(3);
+  });
+});

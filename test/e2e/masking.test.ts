@@ -1,0 +1,119 @@
+// Output masking through the built CLI: real children writing the injected
+// credentials in pieces and encodings, prompts, stdin, both streams, TTYs.
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { CLI, fixture, runCli, startCli } from '../support/cli.ts';
+import { generateCredentials } from '../support/sts-server.ts';
+import { DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
+
+const world = useStsWorld();
+const ROLE = ['--role-arn', DEPLOY_ROLE_ARN, '--quiet'];
+
+function canary() {
+  const credentials = generateCredentials();
+  world.server.nextCredentials.push(credentials);
+  return credentials;
+}
+
+describe('masking', () => {
+  it('masks a secret split over two writes 300 ms apart, and its URL-encoded and JSON-escaped forms', async () => {
+    const credentials = canary();
+    const result = await runCli([...ROLE, '--mask', '--', fixture('write-split.mjs'), 'AWS_SECRET_ACCESS_KEY'], { env: world.env() });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('before **** after\n');
+    expect(result.stderr).toBe('url=**** json={"s":"****"}\n');
+    expect(result.all).not.toContain(credentials.secretAccessKey.slice(0, 12));
+  });
+
+  it('masks all three values wherever the child prints them', async () => {
+    const credentials = canary();
+    const result = await runCli(
+      [...ROLE, '--mask', '--', 'sh', '-c', 'echo "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY:$AWS_SESSION_TOKEN"; env | grep ^AWS_ >&2'],
+      { env: world.env() },
+    );
+    expect(result.stdout).toBe('****:****:****\n');
+    expect(result.stderr).toContain('AWS_SECRET_ACCESS_KEY=****');
+    for (const secret of Object.values(credentials)) expect(result.all).not.toContain(secret);
+  });
+
+  it('is on by default under CI and Jenkins, and --no-mask turns it off', async () => {
+    const credentials = canary();
+    const print = ['--', 'sh', '-c', 'echo "$AWS_ACCESS_KEY_ID"'];
+    expect((await runCli([...ROLE, ...print], { env: world.env({ CI: 'true' }) })).stdout).toBe('****\n');
+    canary();
+    expect((await runCli([...ROLE, ...print], { env: world.env({ JENKINS_URL: 'https://ci/', BUILD_ID: '1' }) })).stdout).toBe('****\n');
+    const shown = canary();
+    expect((await runCli([...ROLE, '--no-mask', ...print], { env: world.env({ CI: 'true' }) })).stdout).toBe(`${shown.accessKeyId}\n`);
+    expect(credentials.accessKeyId).not.toBe(shown.accessKeyId);
+  });
+
+  it('shows a prompt at once, passes stdin through, keeps stdout and stderr apart and the exit status', async () => {
+    const subprocess = startCli([...ROLE, '--mask', '--', fixture('prompt.mjs'), '4'], { env: world.env(), pipeStdin: true });
+    const prompt = await new Promise<string>((resolve) => {
+      let seen = '';
+      subprocess.stdout?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes('[y/N] ')) resolve(seen);
+      });
+    });
+    expect(prompt).toBe('Continue? [y/N] ');
+    subprocess.stdin?.end('yes\n');
+    const result = await subprocess;
+    expect(result.exitCode).toBe(4);
+    expect(result.stdout).toBe('Continue? [y/N] answer=yes\n');
+    expect(result.stderr).toBe('done on stderr\n');
+  });
+
+  it('is binary-safe', async () => {
+    canary();
+    const bytes = Buffer.from(Array.from({ length: 256 }, (_, index) => index));
+    const result = await execa(
+      process.execPath,
+      [
+        '--',
+        CLI,
+        ...ROLE,
+        '--mask',
+        '--',
+        process.execPath,
+        '-e',
+        'process.stdout.write(Buffer.from(process.argv[1], "base64"))',
+        bytes.toString('base64'),
+      ],
+      {
+        env: world.env(),
+        extendEnv: false,
+        encoding: 'buffer',
+        stdin: 'ignore',
+      },
+    );
+    expect(Buffer.compare(Buffer.from(result.stdout), bytes)).toBe(0);
+  });
+
+  it('forwards signals unchanged while masking', async () => {
+    const subprocess = startCli([...ROLE, '--mask', '--', fixture('trap-term.sh')], { env: world.env() });
+    await new Promise<void>((resolve) => subprocess.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()));
+    subprocess.kill('SIGTERM');
+    const result = await subprocess;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('ready\ngot TERM\n');
+  });
+
+  it('leaves a terminal a terminal when off, and masks through a pipe when on', async () => {
+    const probe = '[ -t 1 ] && echo stdout-is-a-tty || echo stdout-is-not-a-tty';
+    const run = (mask: string) =>
+      execa(
+        'script',
+        ['-qec', `"${process.execPath}" -- "${CLI}" --role-arn ${DEPLOY_ROLE_ARN} --quiet ${mask} -- sh -c '${probe}'`, '/dev/null'],
+        {
+          env: world.env(),
+          extendEnv: false,
+          stdin: 'ignore',
+        },
+      );
+    canary();
+    expect((await run('--no-mask')).stdout).toContain('stdout-is-a-tty');
+    canary();
+    expect((await run('--mask')).stdout).toContain('stdout-is-not-a-tty');
+  });
+});
