@@ -76,7 +76,7 @@ describe('canaries in the default command', () => {
   it.each(SCENARIOS)('%s: none on stdout, stderr or in files', async (_name, args, faults) => {
     world.server.faults = faults;
     const env = sourceEnv();
-    const result = await runCli([...ROLE, ...args], { env, cwd: env.HOME });
+    const result = await runCli([...ROLE, ...args], { env, cwd: env.HOME as string });
     expectNoCanary(result.stdout, 'stdout');
     expectNoCanary(result.stderr, 'stderr');
     expect(filesWithCanaries(env.HOME as string)).toEqual([]);
@@ -111,14 +111,14 @@ describe('canaries in the other commands', () => {
     ['policies', ['policies', '--target-account', '521111111144', '--source-account', ACCOUNT_B, '--role', 'RoleForB', '--verbose']],
   ])('%s --verbose prints none', async (_name, args) => {
     const env = sourceEnv();
-    const result = await runCli(args, { env, cwd: env.HOME });
+    const result = await runCli(args, { env, cwd: env.HOME as string });
     expectNoCanary(result.stdout, 'stdout');
     expectNoCanary(result.stderr, 'stderr');
   });
 
   it.each(['env', 'process', 'json'])('print --format %s: the assumed credentials on stdout, nothing else anywhere', async (format) => {
     const env = sourceEnv();
-    const result = await runCli(['print', ...ROLE, '--format', format, '--verbose'], { env, cwd: env.HOME });
+    const result = await runCli(['print', ...ROLE, '--format', format, '--verbose'], { env, cwd: env.HOME as string });
     expect(result.stdout).toContain(ASSUMED.secretAccessKey);
     expect(result.stdout).not.toContain(SOURCE.secretAccessKey);
     expectNoCanary(result.stderr, 'stderr');
@@ -128,7 +128,7 @@ describe('canaries in the other commands', () => {
   it('print --cache-file: the 0600 cache is the one file holding them', async () => {
     const env = sourceEnv();
     const cache = join(env.HOME as string, 'cache.json');
-    await runCli(['print', ...ROLE, '--cache-file', cache, '--verbose'], { env, cwd: env.HOME });
+    await runCli(['print', ...ROLE, '--cache-file', cache, '--verbose'], { env, cwd: env.HOME as string });
     expect(statSync(cache).mode & 0o777).toBe(0o600);
     expect(readFileSync(cache, 'utf8')).toContain(ASSUMED.secretAccessKey);
     expect(filesWithCanaries(env.HOME as string, [cache])).toEqual([]);
