@@ -1,14 +1,16 @@
 // npm run bench: start-up and masking cost of the built CLI against the loopback
 // STS, each beside its own baseline measured in the same run, interleaved.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { StsTestServer } from '../test/support/sts-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/with-assumed-role.cjs');
 const EMIT = join(ROOT, 'bench/fixtures/emit.mjs');
+const RELAY = join(ROOT, 'bench/fixtures/relay.mjs');
 const ROLE = ['--role-arn', 'arn:aws:iam::521111111144:role/DeployMaster', '--quiet'];
 const RUNS = Number(process.env.BENCH_RUNS ?? 31);
 const MASK_RUNS = Number(process.env.BENCH_MASK_RUNS ?? 5);
@@ -63,16 +65,34 @@ const env: NodeJS.ProcessEnv = {
 const node = process.execPath;
 let withinBudget = true;
 
+// The SDK floor, bundled and launched the way the CLI is (CommonJS, compile cache on).
+const floorDir = mkdtempSync(join(tmpdir(), 'war-floor-'));
+await build({
+  entryPoints: [join(ROOT, 'bench/fixtures/sdk-floor.ts')],
+  outfile: join(floorDir, 'floor.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  supported: { 'dynamic-import': false },
+  minify: true,
+  logLevel: 'error',
+});
+const FLOOR = join(floorDir, 'launch.cjs');
+writeFileSync(FLOOR, "require('node:module').enableCompileCache?.();\nrequire('./floor.cjs');\n");
+
 try {
   console.log(`with-assumed-role benchmark, Node ${process.version}, ${RUNS} interleaved runs each (medians)`);
   // Warm-up fills Node's compile cache, as any second run on an agent would find it.
   for (let i = 0; i < 3; i += 1) {
     await run(node, ['-e', ''], env);
     await run(node, ['--', BIN, ...ROLE, '--', 'true'], env);
+    await run(node, [FLOOR, 'true'], env);
   }
-  const times = { bare: [] as number[], wrapper: [] as number[], help: [] as number[], usage: [] as number[] };
+  const times = { bare: [] as number[], floor: [] as number[], wrapper: [] as number[], help: [] as number[], usage: [] as number[] };
   for (let i = 0; i < RUNS; i += 1) {
     times.bare.push((await run(node, ['-e', ''], env)).ms);
+    times.floor.push((await run(node, [FLOOR, 'true'], env)).ms);
     const wrapped = await run(node, ['--', BIN, ...ROLE, '--', 'true'], env);
     if (wrapped.code !== 0) throw new Error(`withAssumedRole -- true exited ${wrapped.code}`);
     times.wrapper.push(wrapped.ms);
@@ -83,6 +103,8 @@ try {
   const wrapper = median(times.wrapper);
   console.log('\nstart-up');
   row('node -e ""', `${bare.toFixed(1)} ms`);
+  const floor = median(times.floor);
+  row('floor: STS SDK, one AssumeRole, spawn true', `${floor.toFixed(1)} ms`, `${(floor / bare).toFixed(2)}x bare node`);
   withinBudget = row(
     'withAssumedRole -- true (loopback STS)',
     `${wrapper.toFixed(1)} ms`,
@@ -120,8 +142,9 @@ try {
   }
 
   console.log(`\nmasked output: ${MEGABYTES} MB through the wrapper (${MASK_RUNS} interleaved runs each)`);
-  const masking = { off: [] as number[], on: [] as number[] };
+  const masking = { off: [] as number[], on: [] as number[], relay: [] as number[] };
   for (let i = 0; i < MASK_RUNS; i += 1) {
+    masking.relay.push((await run(node, [RELAY, node, EMIT, String(MEGABYTES)], env)).ms);
     const plain = await run(node, ['--', BIN, ...ROLE, '--no-mask', '--', node, EMIT, String(MEGABYTES)], env);
     const masked = await run(node, ['--', BIN, ...ROLE, '--mask', '--', node, EMIT, String(MEGABYTES)], env);
     if (plain.bytes !== MEGABYTES * 1024 * 1024) throw new Error(`unmasked run wrote ${plain.bytes} bytes`);
@@ -132,6 +155,8 @@ try {
   const off = median(masking.off);
   const on = median(masking.on);
   row('--no-mask (stdio inherited)', `${off.toFixed(0)} ms`);
+  const relay = median(masking.relay);
+  row('floor: a plain Node relay, no wrapper, no masking', `${relay.toFixed(0)} ms`, `${(relay / off).toFixed(2)}x unmasked`);
   withinBudget = row(
     '--mask (through the redactor)',
     `${on.toFixed(0)} ms`,

@@ -43,8 +43,10 @@ export async function showHelp(own: readonly string[], write: (text: string) => 
     .epilogue(EPILOGUE);
   for (const command of COMMAND_NAMES) {
     const { usage, summary } = COMMAND_SUMMARIES[command];
-    parser.command(command === 'exec' ? '$0' : command, summary, (y) => addOptions(y.usage(`${usage}\n\n${summary}`), command));
+    if (command === 'exec') parser.command('$0', summary, (y) => addOptions(y, command));
+    else parser.command(command, summary, (y) => addOptions(y.usage(`${usage}\n\n${summary}`), command));
   }
+  parser.usage(`${COMMAND_SUMMARIES.exec.usage}\n\nAssume an AWS role and run one command with its credentials in its environment only.`);
   await parser.parseAsync([...own], {}, (_error, _argv, output) => {
     if (output) write(`${output}\n`);
   });

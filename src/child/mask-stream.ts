@@ -3,7 +3,7 @@
 
 import { type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { secretForms } from './secret-forms.ts';
+import { type SecretGroup, secretForms, secretGroups } from './secret-forms.ts';
 
 export const MASK = Buffer.from('****');
 const EMPTY = Buffer.alloc(0);
@@ -20,11 +20,13 @@ interface Match {
  * waits for the next call or for `flush`. Binary-safe: it only compares bytes.
  */
 export class Masker {
-  private readonly patterns: Buffer[];
+  private readonly groups: SecretGroup[];
+  private readonly forms: Buffer[];
   private pending: Buffer = EMPTY;
 
   constructor(secrets: readonly string[]) {
-    this.patterns = secretForms(secrets);
+    this.groups = secretGroups(secrets);
+    this.forms = secretForms(secrets);
   }
 
   /** The masked bytes that are safe to show now, in order. */
@@ -43,59 +45,63 @@ export class Masker {
   }
 
   private scan(data: Buffer, final: boolean): { shown: Buffer[]; held: Buffer } {
-    if (this.patterns.length === 0) return { shown: [data], held: EMPTY };
+    if (this.groups.length === 0) return { shown: [data], held: EMPTY };
+    const { matches, incomplete } = this.findForms(data, final);
     const pieces: Buffer[] = [];
-    const next = this.patterns.map((pattern) => data.indexOf(pattern));
     let position = 0;
-    for (;;) {
-      const match = this.leftmostMatch(data, next, position);
-      if (match === undefined) break;
-      if (!final && this.couldGrow(data, match)) {
-        if (match.start > position) pieces.push(data.subarray(position, match.start));
-        return { shown: pieces, held: Buffer.from(data.subarray(match.start)) };
-      }
+    let next = 0;
+    for (const match of matches) {
+      if (match.start < position) continue;
+      while (next < incomplete.length && (incomplete[next] as number) < position) next += 1;
+      // A longer form may still complete at or before this match: wait for more bytes.
+      if (next < incomplete.length && (incomplete[next] as number) <= match.start) break;
       if (match.start > position) pieces.push(data.subarray(position, match.start));
       pieces.push(MASK);
       position = match.start + match.length;
     }
-    const hold = final ? data.length : this.partialStart(data, position);
+    while (next < incomplete.length && (incomplete[next] as number) < position) next += 1;
+    const hold = final ? data.length : Math.min(incomplete[next] ?? data.length, this.partialStart(data, position));
     if (hold > position) pieces.push(data.subarray(position, hold));
-    return { shown: pieces, held: hold === data.length ? EMPTY : Buffer.from(data.subarray(hold)) };
+    return { shown: pieces, held: hold >= data.length ? EMPTY : Buffer.from(data.subarray(hold)) };
   }
 
-  /** The leftmost occurrence at or after `from`, the longest form winning ties. */
-  private leftmostMatch(data: Buffer, next: number[], from: number): Match | undefined {
-    let best: Match | undefined;
-    for (let index = 0; index < this.patterns.length; index += 1) {
-      const pattern = this.patterns[index] as Buffer;
-      let at = next[index] as number;
-      if (at !== -1 && at < from) {
-        at = data.indexOf(pattern, from);
-        next[index] = at;
-      }
-      if (at !== -1 && (best === undefined || at < best.start || (at === best.start && pattern.length > best.length))) {
-        best = { start: at, length: pattern.length };
+  /**
+   * Every complete form in `data` (sorted, longest first at a place), and where
+   * forms start that run past its end and could still complete.
+   */
+  private findForms(data: Buffer, final: boolean): { matches: Match[]; incomplete: number[] } {
+    const matches: Match[] = [];
+    const incomplete: number[] = [];
+    for (const group of this.groups) {
+      for (let at = data.indexOf(group.anchor); at !== -1; at = data.indexOf(group.anchor, at + 1)) {
+        for (const form of group.forms) {
+          const start = at - form.anchorOffset;
+          if (start < 0) continue;
+          const end = start + form.bytes.length;
+          if (end <= data.length) {
+            if (data.compare(form.bytes, 0, form.bytes.length, start, end) === 0) {
+              matches.push({ start, length: form.bytes.length });
+              break;
+            }
+          } else if (!final && data.compare(form.bytes, 0, data.length - start, start, data.length) === 0) {
+            incomplete.push(start);
+          }
+        }
       }
     }
-    return best;
-  }
-
-  /** A longer form that starts like this match and runs past the data's end could still complete. */
-  private couldGrow(data: Buffer, match: Match): boolean {
-    const rest = data.subarray(match.start);
-    return this.patterns.some(
-      (pattern) => pattern.length > rest.length && pattern.length > match.length && pattern.subarray(0, rest.length).equals(rest),
-    );
+    matches.sort((a, b) => a.start - b.start || b.length - a.length);
+    incomplete.sort((a, b) => a - b);
+    return { matches, incomplete };
   }
 
   /** Where the data's tail starts to look like the beginning of some form, or its end. */
   private partialStart(data: Buffer, from: number): number {
     let hold = data.length;
-    for (const pattern of this.patterns) {
-      const first = pattern[0] as number;
-      let at = data.indexOf(first, Math.max(from, data.length - pattern.length + 1));
+    for (const form of this.forms) {
+      const first = form[0] as number;
+      let at = data.indexOf(first, Math.max(from, data.length - form.length + 1));
       while (at !== -1 && at < hold) {
-        if (pattern.subarray(0, data.length - at).equals(data.subarray(at))) {
+        if (data.compare(form, 0, data.length - at, at, data.length) === 0) {
           hold = at;
           break;
         }

@@ -17,9 +17,14 @@ export interface PlanFacts {
 
 /** The lines of `--dry-run`. */
 export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string {
-  const tried = facts.sourceSteps.filter((step) => step.skip === undefined).map((step) => step.label);
+  const tried = facts.sourceSteps.filter((step) => step.skip === undefined);
+  // Environment keys, when both are set, always answer; any other step may not, so the chain is shown.
+  const source =
+    tried[0]?.kind === 'environment' || tried.length === 1
+      ? (tried[0]?.label ?? '')
+      : `the first that answers of: ${tried.map((step) => step.label).join(', ')}`;
   const rows: [string, string][] = [
-    ['credential source', tried.length === 0 ? 'none available' : tried.join(', else ')],
+    ['credential source', tried.length === 0 ? 'none available' : source],
     ['role ARN', options.target.roleArn],
     ['session name', `${options.target.sessionName} (${options.target.sessionNameOrigin})`],
     ['duration', `${options.target.durationSeconds} s (${formatDuration(options.target.durationSeconds)})`],
@@ -27,7 +32,7 @@ export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string
     ['region', `${facts.region} (${facts.regionOrigin})`],
     ['STS endpoint', facts.endpoint],
     ['command', options.argv.map(shellQuote).join(' ')],
-    ['output masking', options.mask ? options.maskOrigin : options.maskOrigin],
+    ['output masking', options.maskOrigin],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return `dry run: STS not called, nothing run\n${rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n')}\n`;

@@ -27,6 +27,6 @@ describe('hclString', () => {
   it.each([
     ['plain', '"plain"'],
     ['quote " and \\ backslash', '"quote \\" and \\\\ backslash"'],
-    ['${var.x} and %{ if }', '"$${var.x} and %%{ if }"'],
+    [`${'$'}{var.x} and %{ if }`, `"${'$$'}{var.x} and %%{ if }"`],
   ])('%s -> %s', (value, expected) => expect(hclString(value)).toBe(expected));
 });
