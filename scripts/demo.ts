@@ -3,25 +3,17 @@
 // deploy role; the wrapper assumes it and runs examples/deploy.sh, which shows the
 // identity it acts as. Uses moto when moto_server is installed, else the project's
 // own loopback STS.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { commandWorks } from '../test/support/available.ts';
 import { motoAvailable, seedTwoAccountWorld, startMoto } from '../test/support/moto.ts';
 import { StsTestServer } from '../test/support/sts-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ROLE_ARN = 'arn:aws:iam::521111111144:role/DeployMaster';
 const say = (text: string) => console.log(`\n\x1b[1m${text}\x1b[0m`);
-
-function awsCliAvailable(): boolean {
-  try {
-    execFileSync('aws', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 let url: string;
 let source: { accessKeyId: string; secretAccessKey: string };
@@ -53,7 +45,7 @@ const env = {
   AWS_ENDPOINT_URL: url,
   AWS_EC2_METADATA_DISABLED: 'true',
 };
-const command = awsCliAvailable()
+const command = commandWorks('aws')
   ? ['./examples/deploy.sh']
   : [
       process.execPath,

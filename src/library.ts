@@ -14,16 +14,16 @@ export interface AssumeRoleOptions {
   /** Checked against STS's rule (2-64 of [\w+=,.@-]). */
   sessionName: string;
   /** 900-43200; default 3600. */
-  durationSeconds?: number;
-  externalId?: string;
+  durationSeconds?: number | undefined;
+  externalId?: string | undefined;
   /** STS region; default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1. */
-  region?: string;
+  region?: string | undefined;
   /** STS endpoint; default: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, regional STS. */
-  endpointUrl?: string;
+  endpointUrl?: string | undefined;
   /** Profile for the source credentials; default: AWS_PROFILE, else the SDK chain. */
-  profile?: string;
+  profile?: string | undefined;
   /** Deadline for getting credentials, retries included; default 60. */
-  assumeTimeoutSeconds?: number;
+  assumeTimeoutSeconds?: number | undefined;
   /** Environment the source credentials are looked up in; default process.env. */
   env?: Environment;
   retryPolicy?: RetryPolicy;

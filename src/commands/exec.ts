@@ -5,7 +5,7 @@ import { planSourceChain } from '../credentials/source-plan.ts';
 import { stsEndpointLabel } from '../credentials/sts-endpoint.ts';
 import { withAssumedRole } from '../library.ts';
 import { describeExecPlan } from '../options/describe-plan.ts';
-import type { ExecOptions } from '../options/normalize.ts';
+import { type ExecOptions, roleRequestOf } from '../options/normalize.ts';
 import { createReporter } from '../output/reporter.ts';
 
 export async function execCommand(options: ExecOptions, io: CommandIo): Promise<number> {
@@ -24,14 +24,7 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
     return 0;
   }
   return withAssumedRole({
-    roleArn: target.roleArn,
-    sessionName: target.sessionName,
-    durationSeconds: target.durationSeconds,
-    ...(target.externalId === undefined ? {} : { externalId: target.externalId }),
-    ...(source.region === undefined ? {} : { region: source.region }),
-    ...(source.endpointUrl === undefined ? {} : { endpointUrl: source.endpointUrl }),
-    ...(source.profile === undefined ? {} : { profile: source.profile }),
-    assumeTimeoutSeconds: source.assumeTimeoutSeconds,
+    ...roleRequestOf(target, source),
     env: io.env,
     command: options.argv,
     mask: options.mask,

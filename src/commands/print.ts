@@ -14,40 +14,18 @@ import {
 } from '../credentials/credential-cache.ts';
 import { UsageError } from '../errors.ts';
 import { assumeRole } from '../library.ts';
-import type { PrintOptions } from '../options/normalize.ts';
+import { type PrintOptions, roleRequestOf } from '../options/normalize.ts';
 import { formatCredentials, type PrintableCredentials } from '../output/format-credentials.ts';
 import { createReporter, type Reporter } from '../output/reporter.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 function requestOf(options: PrintOptions): CachedRequest | undefined {
-  const { target, source } = options;
-  if (target === undefined) return undefined;
-  return {
-    roleArn: target.roleArn,
-    sessionName: target.sessionName,
-    durationSeconds: target.durationSeconds,
-    externalId: target.externalId,
-    region: source.region,
-    endpointUrl: source.endpointUrl,
-    profile: source.profile,
-    assumeTimeoutSeconds: source.assumeTimeoutSeconds,
-  };
+  return options.target === undefined ? undefined : roleRequestOf(options.target, options.source);
 }
 
 async function assume(request: CachedRequest, env: Env, reporter: Reporter): Promise<CachedCredentials> {
-  const assumed = await assumeRole({
-    roleArn: request.roleArn,
-    sessionName: request.sessionName,
-    durationSeconds: request.durationSeconds,
-    ...(request.externalId === undefined ? {} : { externalId: request.externalId }),
-    ...(request.region === undefined ? {} : { region: request.region }),
-    ...(request.endpointUrl === undefined ? {} : { endpointUrl: request.endpointUrl }),
-    ...(request.profile === undefined ? {} : { profile: request.profile }),
-    assumeTimeoutSeconds: request.assumeTimeoutSeconds,
-    env,
-    log: reporter.verbose,
-  });
+  const assumed = await assumeRole({ ...request, env, log: reporter.verbose });
   reporter.info(`assumed ${assumed.assumedRoleArn} until ${assumed.credentials.expiration.toISOString()}`);
   return {
     accessKeyId: assumed.credentials.accessKeyId,

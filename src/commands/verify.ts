@@ -4,7 +4,7 @@ import { countInstances, type RegionCheck } from '../checks/count-instances.ts';
 import type { CommandIo } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
 import { assumeRole } from '../library.ts';
-import type { VerifyOptions } from '../options/normalize.ts';
+import { roleRequestOf, type VerifyOptions } from '../options/normalize.ts';
 import { createReporter } from '../output/reporter.ts';
 
 /** `arn:aws:sts::521111111144:assumed-role/...` -> `521111111144`. */
@@ -20,14 +20,7 @@ export async function verifyCommand(options: VerifyOptions, io: CommandIo): Prom
   const reporter = createReporter(options.verbosity);
   const { source, target } = options;
   const assumed = await assumeRole({
-    roleArn: target.roleArn,
-    sessionName: target.sessionName,
-    durationSeconds: target.durationSeconds,
-    ...(target.externalId === undefined ? {} : { externalId: target.externalId }),
-    ...(source.region === undefined ? {} : { region: source.region }),
-    ...(source.endpointUrl === undefined ? {} : { endpointUrl: source.endpointUrl }),
-    ...(source.profile === undefined ? {} : { profile: source.profile }),
-    assumeTimeoutSeconds: source.assumeTimeoutSeconds,
+    ...roleRequestOf(target, source),
     env: io.env,
     log: reporter.verbose,
   });

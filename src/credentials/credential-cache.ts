@@ -5,18 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, rmdir, stat, writeFile } from 'node:fs/promises';
 import { ConfigurationError } from '../errors.ts';
+import type { RoleRequest } from '../options/normalize.ts';
 import { SOURCE_VARIABLES } from './source-plan.ts';
 
-export interface CachedRequest {
-  roleArn: string;
-  sessionName: string;
-  durationSeconds: number;
-  externalId?: string | undefined;
-  region?: string | undefined;
-  endpointUrl?: string | undefined;
-  profile?: string | undefined;
-  assumeTimeoutSeconds: number;
-}
+/** What the cache records of the request: a RoleRequest (JSON keeps no undefined keys). */
+export type CachedRequest = Partial<Pick<RoleRequest, 'externalId' | 'region' | 'endpointUrl' | 'profile'>> &
+  Pick<RoleRequest, 'roleArn' | 'sessionName' | 'durationSeconds' | 'assumeTimeoutSeconds'>;
 
 export interface CachedCredentials {
   accessKeyId: string;

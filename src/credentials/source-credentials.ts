@@ -1,5 +1,5 @@
 // Resolves the source credentials: the first step of the planned chain that answers.
-import { loadStsSdk } from '../aws/load-sdk.ts';
+import { loadProvidersSdk } from '../aws/load-sdk.ts';
 import { ConfigurationError, StsRefusedError } from '../errors.ts';
 import {
   type Environment,
@@ -49,7 +49,7 @@ async function callStep(step: SourceStep, request: SourceRequest, env: Environme
       ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
     };
   }
-  const sdk = await loadStsSdk();
+  const sdk = await loadProvidersSdk();
   const clientConfig = { region: request.region, ...(request.endpointUrl === undefined ? {} : { endpoint: request.endpointUrl }) };
   switch (step.kind) {
     case 'profile': {

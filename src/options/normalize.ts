@@ -28,6 +28,31 @@ export interface RoleTarget {
   externalId: string | undefined;
 }
 
+/** Everything an AssumeRole needs from a command's options, flat: what the credential cache records. */
+export interface RoleRequest {
+  roleArn: string;
+  sessionName: string;
+  durationSeconds: number;
+  externalId: string | undefined;
+  region: string | undefined;
+  endpointUrl: string | undefined;
+  profile: string | undefined;
+  assumeTimeoutSeconds: number;
+}
+
+export function roleRequestOf(target: RoleTarget, source: SourceOptions): RoleRequest {
+  return {
+    roleArn: target.roleArn,
+    sessionName: target.sessionName,
+    durationSeconds: target.durationSeconds,
+    externalId: target.externalId,
+    region: source.region,
+    endpointUrl: source.endpointUrl,
+    profile: source.profile,
+    assumeTimeoutSeconds: source.assumeTimeoutSeconds,
+  };
+}
+
 interface CommonOptions {
   verbosity: Verbosity;
   /** Variables of the --env-file files, in precedence order applied. */

@@ -76,12 +76,7 @@ describe('doctor', () => {
   });
 
   it('on an instance profile: IMDSv2, the profile, the one-hour chaining cap', async () => {
-    world.server.setInstanceProfile(ACCOUNT_B, 'AssumeRoleInA');
-    const env = cleanEnv({
-      AWS_EC2_METADATA_DISABLED: undefined,
-      AWS_EC2_METADATA_SERVICE_ENDPOINT: world.server.url,
-      AWS_ENDPOINT_URL_STS: world.server.url,
-    });
+    const env = world.instanceProfileEnv();
     const result = await runCli(['doctor', ...ROLE, '--duration', '2h'], { env });
     expect(result.exitCode).toBe(78);
     expect(result.stdout).toContain(`ok    source identity    arn:aws:sts::${ACCOUNT_B}:assumed-role/AssumeRoleInA/i-0123456789abcdef0`);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { assumeRole } from '../../src/library.ts';
 import { cleanEnv, runCli } from '../support/cli.ts';
 import type { StsErrorCode } from '../support/sts-server.ts';
-import { ACCOUNT_B, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
+import { DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
 
 const world = useStsWorld();
 const ROLE = ['--role-arn', DEPLOY_ROLE_ARN, '--session-name', 'failure-test'];
@@ -53,12 +53,7 @@ describe('refusals: one call, then the exit code', () => {
   });
 
   it('refuses before calling when the source is visibly a role session (instance profile)', async () => {
-    world.server.setInstanceProfile(ACCOUNT_B, 'AssumeRoleInA');
-    const env = cleanEnv({
-      AWS_EC2_METADATA_DISABLED: undefined,
-      AWS_EC2_METADATA_SERVICE_ENDPOINT: world.server.url,
-      AWS_ENDPOINT_URL_STS: world.server.url,
-    });
+    const env = world.instanceProfileEnv();
     const result = await runCli([...ROLE, '--duration', '12h', '--', 'true'], { env });
     expect(result.exitCode).toBe(78);
     expect(result.stderr).toContain('--duration 12h: over the 1 hour cap STS puts on role chaining; instance metadata');
@@ -159,14 +154,9 @@ describe('transient failures: retried, bounded, within the deadline', () => {
 
 describe('instance metadata', () => {
   it('is patient with a metadata service that misses an answer (the SDK alone would give up)', async () => {
-    world.server.setInstanceProfile(ACCOUNT_B, 'AssumeRoleInA');
     // The first lookup of the instance profile's name gets no answer; the SDK's default (no retry) would fail.
     world.server.imdsFaults = { hangOnce: ['/latest/meta-data/iam/security-credentials/'] };
-    const env = cleanEnv({
-      AWS_EC2_METADATA_DISABLED: undefined,
-      AWS_EC2_METADATA_SERVICE_ENDPOINT: world.server.url,
-      AWS_ENDPOINT_URL_STS: world.server.url,
-    });
+    const env = world.instanceProfileEnv();
     const result = await runCli([...ROLE, '--verbose', '--', 'true'], { env });
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain('source credentials: instance metadata');
@@ -175,11 +165,7 @@ describe('instance metadata', () => {
 
   it('knows within seconds that there is no metadata service', async () => {
     world.server.imdsFaults = { hangFirst: Number.POSITIVE_INFINITY };
-    const env = cleanEnv({
-      AWS_EC2_METADATA_DISABLED: undefined,
-      AWS_EC2_METADATA_SERVICE_ENDPOINT: world.server.url,
-      AWS_ENDPOINT_URL_STS: world.server.url,
-    });
+    const env = world.instanceProfileEnv();
     const started = Date.now();
     const result = await runCli([...ROLE, '--', 'true'], { env });
     expect(result.exitCode).toBe(78);

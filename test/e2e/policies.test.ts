@@ -1,7 +1,6 @@
 // policies: the documents are accepted by IAM as they are (moto validates policy
 // grammar), the CloudFormation templates pass cfn-lint and deploy in moto, and the
 // Terraform parses as HCL with the same documents inside.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { parse as parseHcl } from '@cdktf/hcl2json';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { buildPolicySet } from '../../src/iam/policy-documents.ts';
+import { commandWorks } from '../support/available.ts';
 import { cleanEnv, runCli } from '../support/cli.ts';
 import { createUserKeys, describeWithMoto } from '../support/moto.ts';
 import { ACCOUNT_A, ACCOUNT_B } from '../support/sts-world.ts';
@@ -20,15 +20,6 @@ const policies = async (...args: string[]) => {
   return result.stdout;
 };
 const halves = (text: string) => text.split(/^---$/m);
-
-function cfnLintAvailable(): boolean {
-  try {
-    execFileSync('cfn-lint', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('policies --format json', () => {
   it('labels the three documents with the account and role they belong to', async () => {
@@ -91,7 +82,7 @@ describe('policies --format terraform', () => {
   });
 });
 
-const lintable = cfnLintAvailable() || Boolean(process.env.CI);
+const lintable = commandWorks('cfn-lint') || Boolean(process.env.CI);
 if (!lintable) console.warn('NOTICE: cfn-lint not found; skipping the CloudFormation lint. Install it with pip install cfn-lint.');
 
 describe.skipIf(!lintable)('policies --format cloudformation', () => {

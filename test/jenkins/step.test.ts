@@ -15,11 +15,7 @@ const IDENTITY = "sh 'aws sts get-caller-identity --query Arn --output text'";
 
 /** A Jenkins agent on EC2: instance profile AssumeRoleInA in account B, Jenkins' build variables. */
 function agentEnv(extra: Env = {}): Env {
-  world.server.setInstanceProfile(ACCOUNT_B, 'AssumeRoleInA');
-  return cleanEnv({
-    AWS_EC2_METADATA_DISABLED: undefined,
-    AWS_EC2_METADATA_SERVICE_ENDPOINT: world.server.url,
-    AWS_ENDPOINT_URL_STS: world.server.url,
+  return world.instanceProfileEnv({
     AWS_DEFAULT_REGION: 'us-east-1',
     JENKINS_URL: 'https://ci.example.com/',
     JOB_NAME: 'team/app main',

@@ -1,23 +1,16 @@
 // Runs a pipeline script through test/jenkins/harness.groovy on Groovy 2.4, with
 // the shared library's vars/ and the freshly built CLI bundle as its resource.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, it } from 'vitest';
+import { commandWorks } from './available.ts';
 import { CLI, type Env, ROOT } from './cli.ts';
 
 export const JAVA_HOME = process.env.JAVA_HOME ?? '/usr/lib/jvm/java-17-openjdk-amd64';
 
-export function groovyAvailable(): boolean {
-  try {
-    execFileSync('groovy', ['--version'], { stdio: 'ignore', env: { ...process.env, JAVA_HOME } });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const groovyAvailable = () => commandWorks('groovy', ['--version'], { ...process.env, JAVA_HOME });
 
 /** A library root like the one Jenkins checks out: vars/ from the repo, resources/ holding dist's bundle. */
 function libraryRoot(): string {

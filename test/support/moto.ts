@@ -1,9 +1,10 @@
 // moto_server (an AWS emulator) running the seed's two-account world: account A
 // holds the deploy role and its instances, account B the Jenkins agents' role,
 // instance profile, a user with keys, and instances of its own.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { commandWorks } from './available.ts';
 import { ACCOUNT_A, ACCOUNT_B } from './sts-world.ts';
 
 export interface MotoWorld {
@@ -19,14 +20,7 @@ export const SEEDED_INSTANCES = {
   [ACCOUNT_B]: { 'us-east-1': 2 },
 };
 
-export function motoAvailable(): boolean {
-  try {
-    execFileSync('moto_server', ['--help'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const motoAvailable = () => commandWorks('moto_server', ['--help']);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -14,6 +14,8 @@ export interface StsWorld {
   source: Credentials;
   /** A clean environment with the source keys and the STS endpoint set. */
   env(extra?: Env): Env;
+  /** A clean environment whose only source is the instance profile AssumeRoleInA (account B), from the loopback metadata service. */
+  instanceProfileEnv(extra?: Env): Env;
 }
 
 /** Starts a test STS for the file, resets its faults and log before each test. */
@@ -29,6 +31,15 @@ export function useStsWorld(): StsWorld {
         AWS_ENDPOINT_URL_STS: world.server.url,
         ...extra,
       });
+    world.instanceProfileEnv = (extra = {}) => {
+      world.server.setInstanceProfile(ACCOUNT_B, 'AssumeRoleInA');
+      return cleanEnv({
+        AWS_EC2_METADATA_DISABLED: undefined,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: world.server.url,
+        AWS_ENDPOINT_URL_STS: world.server.url,
+        ...extra,
+      });
+    };
   });
   beforeEach(() => {
     world.server.faults = {};
