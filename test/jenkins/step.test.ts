@@ -159,6 +159,13 @@ withAssumedRole(${ROLE}, sessionName: '${quoted}', command: 'true', returnStatus
     expect(both.console).toContain('ERROR: withAssumedRole: give a block or command:, not both');
   });
 
+  it('node: runs the shipped CLI with the node binary named', async () => {
+    const run = await runPipeline(`withAssumedRole(${ROLE}, node: '${process.execPath}') { ${IDENTITY} }`, agentEnv());
+    expect(run.exitCode).toBe(0);
+    expect(run.console).toContain(`+ ${process.execPath} -- `);
+    expect(run.console).toContain(`arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/team-app-main-jenkins-42`);
+  });
+
   it('cli: uses an installed CLI instead of the shipped one', async () => {
     const run = await runPipeline(
       `withAssumedRole(${ROLE}, cli: '${join(ROOT, 'bin/with-assumed-role.cjs')}', command: 'aws sts get-caller-identity --query Arn --output text')`,

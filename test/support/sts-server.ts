@@ -148,6 +148,7 @@ export class StsTestServer {
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
   private instanceProfile: (Required<Credentials> & { role: string }) | undefined;
+  private containerCredentials: Required<Credentials> | undefined;
   private port = 0;
 
   constructor() {
@@ -219,6 +220,7 @@ export class StsTestServer {
     const body = await readBody(request);
     const path = request.url ?? '/';
     if (path.startsWith('/latest/')) return this.serveMetadata(request, response, path);
+    if (path === '/container-credentials') return this.serveContainerCredentials(response);
     const params = Object.fromEntries(new URLSearchParams(request.method === 'POST' ? body.toString() : path.split('?')[1]));
     const action = params.Action ?? '';
     const call: StsCall = { action, params, outcome: 'pending' };
@@ -353,6 +355,34 @@ export class StsTestServer {
       200,
       `<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${randomUUID()}</requestId><reservationSet>${reservations}</reservationSet></DescribeInstancesResponse>`,
       'OK',
+    );
+  }
+
+  /** ECS-style container credentials at /container-credentials, for AWS_CONTAINER_CREDENTIALS_FULL_URI. */
+  setContainerRole(account: string, role: string): Required<Credentials> {
+    const credentials = generateCredentials();
+    this.containerCredentials = credentials;
+    this.identities.set(credentials.accessKeyId, {
+      ...credentials,
+      arn: `arn:aws:sts::${account}:assumed-role/${role}/task-0123456789`,
+      account,
+      userId: `AROA${randomText('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17)}:task-0123456789`,
+      roleSession: true,
+      expiresAt: Date.now() + 6 * 3600_000,
+    });
+    return credentials;
+  }
+
+  private serveContainerCredentials(response: ServerResponse): void {
+    const credentials = this.containerCredentials;
+    if (credentials === undefined) return void response.writeHead(404).end();
+    response.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        AccessKeyId: credentials.accessKeyId,
+        SecretAccessKey: credentials.secretAccessKey,
+        Token: credentials.sessionToken,
+        Expiration: new Date(Date.now() + 6 * 3600_000).toISOString(),
+      }),
     );
   }
 
