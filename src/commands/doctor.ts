@@ -12,7 +12,7 @@ import {
 import { resolveSourceCredentials, type SourceCredentials } from '../credentials/source-credentials.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
 import { exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
-import type { DoctorOptions } from '../options/normalize.ts';
+import type { DoctorOptions } from '../options/command-options.ts';
 
 type Status = 'ok' | 'info' | 'warn' | 'FAIL';
 

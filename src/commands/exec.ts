@@ -4,8 +4,8 @@ import { configuredStsEndpoint, resolveStsRegion } from '../credentials/assume-r
 import { planSourceChain } from '../credentials/source-plan.ts';
 import { stsEndpointLabel } from '../credentials/sts-endpoint.ts';
 import { withAssumedRole } from '../library.ts';
+import { type ExecOptions, roleRequestOf } from '../options/command-options.ts';
 import { describeExecPlan } from '../options/describe-plan.ts';
-import { type ExecOptions, roleRequestOf } from '../options/normalize.ts';
 import { createReporter } from '../output/reporter.ts';
 
 export async function execCommand(options: ExecOptions, io: CommandIo): Promise<number> {

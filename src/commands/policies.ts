@@ -4,7 +4,7 @@ import type { CrossAccountSetup } from '../iam/policy-documents.ts';
 import { renderCloudFormation } from '../iam/render-cloudformation.ts';
 import { renderPoliciesJson } from '../iam/render-json.ts';
 import { renderTerraform } from '../iam/render-terraform.ts';
-import type { PoliciesOptions } from '../options/normalize.ts';
+import type { PoliciesOptions } from '../options/command-options.ts';
 import { partitionOfRegion } from '../options/partition.ts';
 
 export async function policiesCommand(options: PoliciesOptions, io: CommandIo): Promise<number> {

@@ -14,7 +14,7 @@ import {
 } from '../credentials/credential-cache.ts';
 import { UsageError } from '../errors.ts';
 import { assumeRole } from '../library.ts';
-import { type PrintOptions, roleRequestOf } from '../options/normalize.ts';
+import { type PrintOptions, roleRequestOf } from '../options/command-options.ts';
 import { formatCredentials, type PrintableCredentials } from '../output/format-credentials.ts';
 import { createReporter, type Reporter } from '../output/reporter.ts';
 

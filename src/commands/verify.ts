@@ -4,7 +4,7 @@ import { countInstances, type RegionCheck } from '../checks/count-instances.ts';
 import type { CommandIo } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
 import { assumeRole } from '../library.ts';
-import { roleRequestOf, type VerifyOptions } from '../options/normalize.ts';
+import { roleRequestOf, type VerifyOptions } from '../options/command-options.ts';
 import { createReporter } from '../output/reporter.ts';
 
 /** `arn:aws:sts::521111111144:assumed-role/...` -> `521111111144`. */

@@ -1,8 +1,8 @@
 // Source credentials -> AssumeRole, with bounded retries, HTTP timeouts and an overall deadline.
 import { loadStsSdk, type StsSdk } from '../aws/load-sdk.ts';
 import { ConfigurationError, isWithAssumedRoleError } from '../errors.ts';
+import type { RoleTarget } from '../options/command-options.ts';
 import { formatDuration } from '../options/duration.ts';
-import type { RoleTarget } from '../options/normalize.ts';
 import { explainStsFailure, type FailureContext } from './explain-failure.ts';
 import { type Clock, DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, retryTransient, systemClock } from './retry.ts';
 import { type AwsCredentials, resolveSourceCredentials, type SourceCredentials } from './source-credentials.ts';

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, rmdir, stat, writeFile } from 'node:fs/promises';
 import { ConfigurationError } from '../errors.ts';
-import type { RoleRequest } from '../options/normalize.ts';
+import type { RoleRequest } from '../options/command-options.ts';
 import { SOURCE_VARIABLES } from './source-plan.ts';
 
 /** What the cache records of the request: a RoleRequest (JSON keeps no undefined keys). */

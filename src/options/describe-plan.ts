@@ -1,7 +1,7 @@
 // The resolved plan as a dry run prints it: what would be asked of STS and run. Pure.
 import type { SourceStep } from '../credentials/source-plan.ts';
+import type { ExecOptions } from './command-options.ts';
 import { formatDuration } from './duration.ts';
-import type { ExecOptions } from './normalize.ts';
 
 /** Quotes an argument for display the way a POSIX shell would need it. */
 export function shellQuote(argument: string): string {

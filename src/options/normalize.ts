@@ -1,114 +1,12 @@
 // Merged settings -> one typed, validated options object per command. Pure.
 import { UsageError } from '../errors.ts';
+import type { CommonOptions, Options, PoliciesOptions, RoleTarget, SourceOptions, Verbosity } from './command-options.ts';
 import type { CommandName } from './definitions.ts';
 import { DEFAULT_DURATION_SECONDS, parseDuration, parseSeconds } from './duration.ts';
 import { isRegionName } from './partition.ts';
-import { buildRoleArn, validateRoleArn } from './role-arn.ts';
+import { buildRoleArn, validateAccount, validateRoleArn, validateRoleName } from './role-arn.ts';
 import { deriveSessionName, isJenkins, type SessionNameContext, validateSessionName } from './session-name.ts';
 import type { Setting, Settings } from './settings.ts';
-
-export type Verbosity = 'quiet' | 'normal' | 'verbose';
-
-/** Where source credentials come from and how STS is reached. */
-export interface SourceOptions {
-  profile: string | undefined;
-  /** Region given as a setting or by AWS_REGION / AWS_DEFAULT_REGION; else the SDK's profile lookup decides. */
-  region: string | undefined;
-  endpointUrl: string | undefined;
-  assumeTimeoutSeconds: number;
-}
-
-/** The role to assume and the request STS gets. */
-export interface RoleTarget {
-  roleArn: string;
-  sessionName: string;
-  /** How the session name came to be, for plans: 'given' or the derivation's inputs. */
-  sessionNameOrigin: string;
-  durationSeconds: number;
-  externalId: string | undefined;
-}
-
-/** Everything an AssumeRole needs from a command's options, flat: what the credential cache records. */
-export interface RoleRequest {
-  roleArn: string;
-  sessionName: string;
-  durationSeconds: number;
-  externalId: string | undefined;
-  region: string | undefined;
-  endpointUrl: string | undefined;
-  profile: string | undefined;
-  assumeTimeoutSeconds: number;
-}
-
-export function roleRequestOf(target: RoleTarget, source: SourceOptions): RoleRequest {
-  return {
-    roleArn: target.roleArn,
-    sessionName: target.sessionName,
-    durationSeconds: target.durationSeconds,
-    externalId: target.externalId,
-    region: source.region,
-    endpointUrl: source.endpointUrl,
-    profile: source.profile,
-    assumeTimeoutSeconds: source.assumeTimeoutSeconds,
-  };
-}
-
-interface CommonOptions {
-  verbosity: Verbosity;
-  /** Variables of the --env-file files, in precedence order applied. */
-  fileEnvironment: Record<string, string>;
-}
-
-export interface ExecOptions extends CommonOptions {
-  command: 'exec';
-  source: SourceOptions;
-  target: RoleTarget;
-  argv: [string, ...string[]];
-  dryRun: boolean;
-  mask: boolean;
-  maskOrigin: string;
-  killGraceSeconds: number;
-}
-
-export type PrintFormat = 'env' | 'process' | 'json';
-
-export interface PrintOptions extends CommonOptions {
-  command: 'print';
-  source: SourceOptions;
-  /** Absent only with --cache-file, whose recorded request is then used. */
-  target: RoleTarget | undefined;
-  format: PrintFormat;
-  cacheFile: string | undefined;
-}
-
-export interface VerifyOptions extends CommonOptions {
-  command: 'verify';
-  source: SourceOptions;
-  target: RoleTarget;
-  regions: string[];
-  json: boolean;
-}
-
-export type PoliciesFormat = 'json' | 'cloudformation' | 'terraform';
-
-export interface PoliciesOptions extends CommonOptions {
-  command: 'policies';
-  targetAccount: string;
-  sourceAccount: string;
-  role: string;
-  sourceRole: string | undefined;
-  externalId: string | undefined;
-  region: string | undefined;
-  format: PoliciesFormat;
-}
-
-export interface DoctorOptions extends CommonOptions {
-  command: 'doctor';
-  source: SourceOptions;
-  target: RoleTarget | undefined;
-}
-
-export type Options = ExecOptions | PrintOptions | VerifyOptions | PoliciesOptions | DoctorOptions;
 
 export interface NormalizeContext extends SessionNameContext {
   fileEnvironment: Record<string, string>;
@@ -254,6 +152,29 @@ export function isCi(env: NormalizeContext['env']): boolean {
   return Boolean(env.JENKINS_URL || env.BUILD_ID || (env.CI && env.CI !== 'false'));
 }
 
+function normalizePolicies(settings: Settings, common: CommonOptions): PoliciesOptions {
+  const required = (name: 'target-account' | 'source-account' | 'role', what: string) => {
+    const value = nonEmpty(settings[name]);
+    if (value === undefined)
+      throw new UsageError(`--${name} is required: ${what}`, {
+        fix: `pass --${name}, e.g. ${name === 'role' ? 'RoleForB' : '521111111144'}`,
+      });
+    return value;
+  };
+  const sourceRole = nonEmpty(settings['source-role']);
+  return {
+    ...common,
+    command: 'policies',
+    targetAccount: validateAccount(required('target-account', 'account A, which owns the deploy role'), settings['target-account']?.source),
+    sourceAccount: validateAccount(required('source-account', 'account B, where the agents run'), settings['source-account']?.source),
+    role: validateRoleName(required('role', 'the name of the deploy role in account A'), settings.role?.source, { path: false }),
+    sourceRole: sourceRole === undefined ? undefined : validateRoleName(sourceRole, settings['source-role']?.source, { path: false }),
+    externalId: checkExternalId(nonEmpty(settings['external-id']), settings['external-id']?.source),
+    region: checkRegion(nonEmpty(settings.region), settings.region?.source ?? '--region'),
+    format: choice(settings.format, ['json', 'cloudformation', 'terraform'], 'json'),
+  };
+}
+
 /** Validates and types the merged settings of `command`. Throws UsageError naming the input. */
 export function normalizeOptions(command: CommandName, settings: Settings, context: NormalizeContext): Options {
   const common: CommonOptions = { verbosity: verbosityOf(settings), fileEnvironment: context.fileEnvironment };
@@ -323,42 +244,7 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
       const region = regionOf(settings, context.env);
       return { ...common, command, source: sourceOptions(settings, region), target: roleTarget(settings, context, region, false) };
     }
-    case 'policies': {
-      const account = (name: 'target-account' | 'source-account') => {
-        const value = nonEmpty(settings[name]);
-        if (value === undefined) throw new UsageError(`--${name} is required`, { fix: `pass --${name} <12-digit account ID>` });
-        if (!/^\d{12}$/.test(value))
-          throw new UsageError(`${settings[name]?.source} "${value}": not an AWS account ID; expected 12 digits`, {
-            fix: `pass --${name} <12-digit account ID>`,
-          });
-        return value;
-      };
-      const role = nonEmpty(settings.role);
-      if (role === undefined)
-        throw new UsageError('--role is required: the name of the deploy role in the target account', { fix: 'pass e.g. --role RoleForB' });
-      const sourceRole = nonEmpty(settings['source-role']);
-      for (const [name, value] of [
-        ['role', role],
-        ['source-role', sourceRole],
-      ] as const) {
-        if (value !== undefined && !/^[\w+=,.@-]{1,64}$/.test(value)) {
-          throw new UsageError(
-            `${settings[name]?.source} "${value}": not a role name; IAM allows 1-64 characters of letters, digits and +=,.@_-`,
-            { fix: 'pass the role name without a path or ARN' },
-          );
-        }
-      }
-      return {
-        ...common,
-        command,
-        targetAccount: account('target-account'),
-        sourceAccount: account('source-account'),
-        role,
-        sourceRole,
-        externalId: checkExternalId(nonEmpty(settings['external-id']), settings['external-id']?.source),
-        region: checkRegion(nonEmpty(settings.region), settings.region?.source ?? '--region'),
-        format: choice(settings.format, ['json', 'cloudformation', 'terraform'], 'json'),
-      };
-    }
+    case 'policies':
+      return normalizePolicies(settings, common);
   }
 }

@@ -3,6 +3,7 @@ import { partitionOfRegion } from './partition.ts';
 
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
 const ROLE_NAME = /^((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
+const ROLE_NAME_ONLY = /^[\w+=,.@-]{1,64}$/;
 const ACCOUNT = /^\d{12}$/;
 
 export interface RoleArnParts {
@@ -31,22 +32,32 @@ export function validateRoleArn(arn: string, flag = '--role-arn'): string {
   return arn;
 }
 
+/** Checks a 12-digit account ID (--account, --target-account, --source-account). */
+export function validateAccount(account: string, flag = '--account'): string {
+  if (!ACCOUNT.test(account)) {
+    throw new UsageError(`${flag} "${account}": not an AWS account ID; expected 12 digits`, {
+      fix: `pass a 12-digit account ID, e.g. ${flag} 521111111144`,
+    });
+  }
+  return account;
+}
+
+/** Checks a role name (with an optional path when `path` is allowed): not an ARN, IAM's alphabet. */
+export function validateRoleName(role: string, flag = '--role', { path = true } = {}): string {
+  if (role.startsWith('arn:')) {
+    throw new UsageError(`${flag} "${role}": is an ARN; ${flag} takes the role's name`, {
+      fix: flag === '--role' ? `pass it as --role-arn ${role}, without --account` : 'pass the last part of the ARN, the role name',
+    });
+  }
+  if (!(path ? ROLE_NAME : ROLE_NAME_ONLY).test(role)) {
+    throw new UsageError(`${flag} "${role}": not a role name; IAM allows 1-64 characters of letters, digits and +=,.@_-`, {
+      fix: `pass the role name as IAM shows it, e.g. ${flag} DeployMaster`,
+    });
+  }
+  return role;
+}
+
 /** Builds the role ARN from --role and --account, in the partition of `region`. */
 export function buildRoleArn(role: string, account: string, region: string | undefined): string {
-  if (!ACCOUNT.test(account)) {
-    throw new UsageError(`--account "${account}": not an AWS account ID; expected 12 digits`, {
-      fix: 'pass the 12-digit ID of the account that owns the role, e.g. --account 521111111144',
-    });
-  }
-  if (role.startsWith('arn:')) {
-    throw new UsageError(`--role "${role}": is an ARN; --role takes the role's name`, {
-      fix: `pass it as --role-arn ${role}, without --account`,
-    });
-  }
-  if (!ROLE_NAME.test(role)) {
-    throw new UsageError(`--role "${role}": not a role name; IAM allows 1-64 characters of letters, digits and +=,.@_-`, {
-      fix: 'pass the role name as IAM shows it, e.g. --role DeployMaster',
-    });
-  }
-  return `arn:${partitionOfRegion(region)}:iam::${account}:role/${role}`;
+  return `arn:${partitionOfRegion(region)}:iam::${validateAccount(account)}:role/${validateRoleName(role)}`;
 }

@@ -1,7 +1,7 @@
 // Credentials as `print` writes them on purpose: export lines for eval, the AWS
 // credential_process JSON, or JSON for scripts. Pure.
 import { OVERRIDING_VARIABLES } from '../child/child-environment.ts';
-import type { PrintFormat } from '../options/normalize.ts';
+import type { PrintFormat } from '../options/command-options.ts';
 
 export interface PrintableCredentials {
   accessKeyId: string;

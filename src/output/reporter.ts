@@ -1,7 +1,7 @@
 // The wrapper's own voice on stderr: one line by default, steps with --verbose,
 // nothing but errors with --quiet. Never handed a secret.
 import { isWithAssumedRoleError } from '../errors.ts';
-import type { Verbosity } from '../options/normalize.ts';
+import type { Verbosity } from '../options/command-options.ts';
 
 export const PREFIX = 'withAssumedRole: ';
 

@@ -1,0 +1,105 @@
+// The typed options each command receives, and the flat request an AssumeRole
+// needs. What normalize.ts produces; nothing here reads argv or the environment.
+
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
+
+/** Where source credentials come from and how STS is reached. */
+export interface SourceOptions {
+  profile: string | undefined;
+  /** Region given as a setting or by AWS_REGION / AWS_DEFAULT_REGION; else the SDK's profile lookup decides. */
+  region: string | undefined;
+  endpointUrl: string | undefined;
+  assumeTimeoutSeconds: number;
+}
+
+/** The role to assume and the request STS gets. */
+export interface RoleTarget {
+  roleArn: string;
+  sessionName: string;
+  /** How the session name came to be, for plans: 'given' or the derivation's inputs. */
+  sessionNameOrigin: string;
+  durationSeconds: number;
+  externalId: string | undefined;
+}
+
+/** Everything an AssumeRole needs from a command's options, flat: what the credential cache records. */
+export interface RoleRequest {
+  roleArn: string;
+  sessionName: string;
+  durationSeconds: number;
+  externalId: string | undefined;
+  region: string | undefined;
+  endpointUrl: string | undefined;
+  profile: string | undefined;
+  assumeTimeoutSeconds: number;
+}
+
+export function roleRequestOf(target: RoleTarget, source: SourceOptions): RoleRequest {
+  return {
+    roleArn: target.roleArn,
+    sessionName: target.sessionName,
+    durationSeconds: target.durationSeconds,
+    externalId: target.externalId,
+    region: source.region,
+    endpointUrl: source.endpointUrl,
+    profile: source.profile,
+    assumeTimeoutSeconds: source.assumeTimeoutSeconds,
+  };
+}
+
+export interface CommonOptions {
+  verbosity: Verbosity;
+  /** Variables of the --env-file files, in precedence order applied. */
+  fileEnvironment: Record<string, string>;
+}
+
+export interface ExecOptions extends CommonOptions {
+  command: 'exec';
+  source: SourceOptions;
+  target: RoleTarget;
+  argv: [string, ...string[]];
+  dryRun: boolean;
+  mask: boolean;
+  maskOrigin: string;
+  killGraceSeconds: number;
+}
+
+export type PrintFormat = 'env' | 'process' | 'json';
+
+export interface PrintOptions extends CommonOptions {
+  command: 'print';
+  source: SourceOptions;
+  /** Absent only with --cache-file, whose recorded request is then used. */
+  target: RoleTarget | undefined;
+  format: PrintFormat;
+  cacheFile: string | undefined;
+}
+
+export interface VerifyOptions extends CommonOptions {
+  command: 'verify';
+  source: SourceOptions;
+  target: RoleTarget;
+  regions: string[];
+  json: boolean;
+}
+
+export type PoliciesFormat = 'json' | 'cloudformation' | 'terraform';
+
+export interface PoliciesOptions extends CommonOptions {
+  command: 'policies';
+  targetAccount: string;
+  sourceAccount: string;
+  role: string;
+  sourceRole: string | undefined;
+  externalId: string | undefined;
+  region: string | undefined;
+  format: PoliciesFormat;
+}
+
+export interface DoctorOptions extends CommonOptions {
+  command: 'doctor';
+  source: SourceOptions;
+  target: RoleTarget | undefined;
+}
+
+export type Options = ExecOptions | PrintOptions | VerifyOptions | PoliciesOptions | DoctorOptions;
