@@ -1,6 +1,6 @@
 // Source credentials -> AssumeRole, with bounded retries, HTTP timeouts and an overall deadline.
 import { loadStsSdk, type StsSdk } from '../aws/load-sdk.ts';
-import { ConfigurationError, isWithAssumedRoleError } from '../errors.ts';
+import { ConfigurationError, isWithAssumedRoleError, TemporaryFailureError } from '../errors.ts';
 import type { RoleTarget } from '../options/command-options.ts';
 import { formatDuration } from '../options/duration.ts';
 import { explainStsFailure, type FailureContext } from './explain-failure.ts';
@@ -91,10 +91,13 @@ export function createStsClient(sdk: StsSdk, region: string, endpoint: string | 
 export async function getCallerArn(region: string, endpoint: string | undefined, credentials: AwsCredentials): Promise<string | undefined> {
   try {
     const sdk = await loadStsSdk();
-    const answer = await createStsClient(sdk, region, endpoint, credentials).send(new sdk.GetCallerIdentityCommand({}), {
-      abortSignal: AbortSignal.timeout(3000),
-    });
-    return answer.Arn;
+    const client = createStsClient(sdk, region, endpoint, credentials);
+    try {
+      const answer = await client.send(new sdk.GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(3000) });
+      return answer.Arn;
+    } finally {
+      client.destroy();
+    }
   } catch {
     return undefined;
   }
@@ -136,6 +139,8 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
     externalId: input.target.externalId,
   };
   let source = input.sourceCredentials;
+  let client: ReturnType<typeof createStsClient> | undefined;
+  let attempts = 0;
   try {
     source ??= await raceDeadline(
       resolveSourceCredentials({ profile: input.profile, region: input.region, endpointUrl: endpoint }, input.env),
@@ -150,18 +155,18 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
       );
     }
     const sdk = await loadStsSdk();
-    const client = createStsClient(sdk, input.region, endpoint, source.credentials);
+    const sts = createStsClient(sdk, input.region, endpoint, source.credentials);
+    client = sts;
     const command = new sdk.AssumeRoleCommand({
       RoleArn: input.target.roleArn,
       RoleSessionName: input.target.sessionName,
       DurationSeconds: input.target.durationSeconds,
       ...(input.target.externalId === undefined ? {} : { ExternalId: input.target.externalId }),
     });
-    let attempts = 0;
     const answer = await retryTransient(
       async (attempt) => {
         attempts = attempt;
-        return client.send(command, { abortSignal: controller.signal });
+        return sts.send(command, { abortSignal: controller.signal });
       },
       {
         policy: input.retryPolicy ?? DEFAULT_RETRY_POLICY,
@@ -200,7 +205,15 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
     if (isWithAssumedRoleError(caught)) throw caught;
     const exhausted = caught instanceof RetriesExhausted ? caught : undefined;
     const failure = classifyStsFailure(exhausted?.lastError ?? caught);
-    context.attempts = exhausted?.attempts ?? 1;
+    context.attempts = Math.max(attempts, 1);
+    if (failure.kind === 'aborted' && source === undefined) {
+      throw new TemporaryFailureError(
+        `--assume-timeout ${input.assumeTimeoutSeconds}: no source credentials within ${input.assumeTimeoutSeconds} s`,
+        {
+          fix: 'see where they are looked for with withAssumedRole doctor; off EC2, set AWS_EC2_METADATA_DISABLED=true or pass --profile',
+        },
+      );
+    }
     if (failure.kind === 'refused' && failure.code.startsWith('AccessDenied') && source !== undefined) {
       // Best effort, for the message only: who we were when STS said no.
       context.sourceIdentityArn = await getCallerArn(input.region, endpoint, source.credentials);
@@ -208,5 +221,6 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
     throw explainStsFailure(failure, context);
   } finally {
     clearTimeout(timer);
+    client?.destroy();
   }
 }

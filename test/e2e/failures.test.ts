@@ -163,6 +163,14 @@ describe('instance metadata', () => {
     expect(world.server.imdsCalls.filter((call) => call === 'GET /latest/meta-data/iam/security-credentials/')).toHaveLength(2);
   });
 
+  it('says it was still looking for source credentials when the deadline passed', async () => {
+    world.server.imdsFaults = { hangFirst: Number.POSITIVE_INFINITY };
+    const result = await runCli([...ROLE, '--assume-timeout', '1', '--', 'true'], { env: world.instanceProfileEnv() });
+    expect(result.exitCode).toBe(75);
+    expect(result.stderr).toContain('--assume-timeout 1: no source credentials within 1 s');
+    expect(result.stderr).toContain('fix: see where they are looked for with withAssumedRole doctor');
+  });
+
   it('knows within seconds that there is no metadata service', async () => {
     world.server.imdsFaults = { hangFirst: Number.POSITIVE_INFINITY };
     const env = world.instanceProfileEnv();
