@@ -1,6 +1,6 @@
 // The withAssumedRole pipeline step on Groovy 2.4, with real sh -xe steps, the
 // AWS CLI in the body, and the loopback STS (and moto) as AWS.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { CLI, cleanEnv, type Env, isolatedHome, ROOT } from '../support/cli.ts';
@@ -79,6 +79,31 @@ withCredentials([[$class: 'AmazonWebServicesCredentialsBinding', credentialsId: 
     ]);
     expect(world.server.assumeRoleCalls().map((call) => call.accessKeyId)).toEqual([keys.accessKeyId]);
     expect(run.console).not.toContain(keys.secretAccessKey);
+  });
+
+  it('block form with profile: the named profile is the source, inside and on refresh', async () => {
+    const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/ci-profile`);
+    const env = agentEnv({ AWS_EC2_METADATA_DISABLED: 'true' });
+    writeFileSync(
+      env.AWS_CONFIG_FILE as string,
+      `[profile deployer]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`,
+    );
+    world.server.lifetimeSeconds = 2;
+    const run = await runPipeline(
+      `
+withAssumedRole(${ROLE}, profile: 'deployer', sessionName: 'from-profile') {
+  ${IDENTITY}
+  sh 'sleep 1.5'
+  ${IDENTITY}
+}
+`,
+      env,
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.console.split('\n').filter((line) => line.startsWith('arn:'))).toEqual(
+      Array(2).fill(`arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/from-profile`),
+    );
+    expect(world.server.assumeRoleCalls().map((call) => call.accessKeyId)).toEqual([keys.accessKeyId, keys.accessKeyId]);
   });
 
   it('block form outlives the session: credential_process refreshes with the recorded source', async () => {
