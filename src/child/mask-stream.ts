@@ -135,9 +135,17 @@ export class MaskStream extends Transform {
 /**
  * Copies `source` to `target` masked, one corked write (a single writev) per
  * chunk read, with backpressure; leaves `target` open. Resolves at the source's end.
+ * When `target` fails (its reader went away: `| head`), `source` is closed and
+ * `onBroken` runs: the child should meet a broken pipe, as it would writing there directly.
  */
-export async function relayMasked(source: Readable, target: Writable, secrets: readonly string[]): Promise<void> {
+export async function relayMasked(source: Readable, target: Writable, secrets: readonly string[], onBroken?: () => void): Promise<void> {
   const masker = new Masker(secrets);
+  const broken = () => {
+    // The signal first: closing our end first would show the child a reset connection instead.
+    onBroken?.();
+    source.destroy();
+  };
+  target.once('error', broken);
   const write = (pieces: Buffer[]) => {
     if (pieces.length === 0) return true;
     target.cork();
@@ -146,14 +154,16 @@ export async function relayMasked(source: Readable, target: Writable, secrets: r
     return !target.writableNeedDrain;
   };
   source.on('data', (chunk: Buffer) => {
+    if (target.destroyed) return;
     if (!write(masker.mask(chunk))) {
       source.pause();
       target.once('drain', () => source.resume());
     }
   });
   try {
-    await finished(source);
+    await finished(source).catch(() => undefined);
   } finally {
-    write(masker.flush());
+    target.off('error', broken);
+    if (!target.destroyed) write(masker.flush());
   }
 }

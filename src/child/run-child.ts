@@ -48,8 +48,11 @@ export async function runChild(options: RunChildOptions): Promise<number> {
   const piping: Promise<void>[] = [];
   if (masked && subprocess.stdout && subprocess.stderr) {
     const secrets = options.maskSecrets ?? [];
-    piping.push(relayMasked(subprocess.stdout, process.stdout, secrets).catch(() => undefined));
-    piping.push(relayMasked(subprocess.stderr, process.stderr, secrets).catch(() => undefined));
+    // The child writes into a socket pair, not our stdout: when our reader goes away,
+    // it gets the SIGPIPE it would have got writing there itself.
+    const brokenPipe = () => subprocess.kill('SIGPIPE');
+    piping.push(relayMasked(subprocess.stdout, process.stdout, secrets, brokenPipe).catch(() => undefined));
+    piping.push(relayMasked(subprocess.stderr, process.stderr, secrets, brokenPipe).catch(() => undefined));
   }
   try {
     const result = await subprocess;

@@ -156,7 +156,7 @@ export const OPTIONS = {
   'source-role': {
     type: 'string',
     description: "the agents' instance-profile role in account B; the trust policy then trusts only it",
-    defaultDescription: 'AssumeRoleInA in the templates; the trust policy trusts all of account B',
+    defaultDescription: 'none: the trust policy trusts all of account B; the templates name the role jenkins-agent',
     commands: ['policies'],
   },
   verbose: {

@@ -117,3 +117,14 @@ describe('masking', () => {
     expect((await run('--mask')).stdout).toContain('stdout-is-not-a-tty');
   });
 });
+
+describe('masking when the reader goes away', () => {
+  it('passes the broken pipe on to the child, as an unmasked run would', async () => {
+    canary();
+    const subprocess = startCli([...ROLE, '--mask', '--', 'yes'], { env: world.env() });
+    await new Promise<void>((resolve) => subprocess.stdout?.once('data', () => resolve()));
+    subprocess.stdout?.destroy();
+    const result = await subprocess;
+    expect(result.exitCode).toBe(141);
+  });
+});
