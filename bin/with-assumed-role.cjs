@@ -1,7 +1,7 @@
-#!/usr/bin/env -S node --
+#!/usr/bin/env node
 // The installed command. Turns on Node's compile cache, so later runs load the
-// bundle's compiled code instead of parsing 600 kB again, then runs the CLI.
-// (`node --` in the line above: Node reads an --env-file it sees in the arguments
-// unless they follow a `--`, and --env-file is one of ours.)
+// bundle's compiled code instead of parsing it again, then runs the CLI.
+// A plain `env node` line, for Alpine's env has no -S: the price is that Node itself
+// answers a missing --env-file (exit 9) before the CLI can (README, troubleshooting).
 require('node:module').enableCompileCache?.();
 require('../dist/with-assumed-role.cjs');

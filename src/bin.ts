@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --
+#!/usr/bin/env node
 // The executable: the bundled CLI's entry point.
 import { run } from './cli.ts';
 
