@@ -11,7 +11,7 @@ import {
 } from '../credentials/assume-role.ts';
 import { resolveSourceCredentials, type SourceCredentials } from '../credentials/source-credentials.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
-import { exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
+import { ExitCode, exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
 import type { DoctorOptions } from '../options/command-options.ts';
 
 type Status = 'ok' | 'info' | 'warn' | 'FAIL';
@@ -75,7 +75,7 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
         finding: 'STS GetCallerIdentity did not answer for these credentials',
         fix: 'check network access to STS and that the keys are active: aws sts get-caller-identity',
       });
-      exitCode ||= 75;
+      exitCode ||= ExitCode.temporary;
     } else {
       lines.push({ status: 'ok', check: 'source identity', finding: `${arn} (account ${arn.split(':')[4]})` });
     }
