@@ -13,7 +13,17 @@ import { cleanEnv, runCli } from '../support/cli.ts';
 import { createUserKeys, describeWithMoto } from '../support/moto.ts';
 import { ACCOUNT_A, ACCOUNT_B } from '../support/sts-world.ts';
 
-const SETUP = ['--target-account', ACCOUNT_A, '--source-account', ACCOUNT_B, '--role', 'RoleForB', '--source-role', 'AgentRole'];
+const setup = (role: string, sourceRole: string) => [
+  '--target-account',
+  ACCOUNT_A,
+  '--source-account',
+  ACCOUNT_B,
+  '--role',
+  role,
+  '--source-role',
+  sourceRole,
+];
+const SETUP = setup('RoleForB', 'AgentRole');
 const policies = async (...args: string[]) => {
   const result = await runCli(['policies', ...SETUP, ...args], { env: cleanEnv() });
   expect(result.exitCode).toBe(0);
@@ -114,22 +124,7 @@ describeWithMoto('the documents in IAM (moto)', (world) => {
 
   it('accepts each JSON document as it is, and refuses a broken one', async () => {
     // RoleForB exists in the seeded world already; these documents go to roles of their own.
-    const json = await runCli(
-      [
-        'policies',
-        '--target-account',
-        ACCOUNT_A,
-        '--source-account',
-        ACCOUNT_B,
-        '--role',
-        'JsonDeploy',
-        '--source-role',
-        'AgentRole',
-        '--external-id',
-        'deploy-ext-1',
-      ],
-      { env: cleanEnv() },
-    );
+    const json = await runCli(['policies', ...setup('JsonDeploy', 'AgentRole'), '--external-id', 'deploy-ext-1'], { env: cleanEnv() });
     const printed = JSON.parse(json.stdout);
     const inB = await asAccount(ACCOUNT_B, 'admin-json-b');
     const inA = await asAccount(ACCOUNT_A, 'admin-json-a');
@@ -178,22 +173,9 @@ describeWithMoto('the documents in IAM (moto)', (world) => {
   it('deploys both CloudFormation templates, account B first', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'war-cfn-'));
     const [source, target] = halves(
-      await runCli(
-        [
-          'policies',
-          '--target-account',
-          ACCOUNT_A,
-          '--source-account',
-          ACCOUNT_B,
-          '--role',
-          'DeployFromCfn',
-          '--source-role',
-          'CfnAgent',
-          '--format',
-          'cloudformation',
-        ],
-        { env: cleanEnv() },
-      ).then((r) => r.stdout),
+      await runCli(['policies', ...setup('DeployFromCfn', 'CfnAgent'), '--format', 'cloudformation'], { env: cleanEnv() }).then(
+        (r) => r.stdout,
+      ),
     );
     writeFileSync(join(dir, 'b.yaml'), source as string);
     writeFileSync(join(dir, 'a.yaml'), target as string);

@@ -197,18 +197,24 @@ export class StsTestServer {
     this.roles.set(arn, settings);
   }
 
-  /** Serves these credentials at /latest/meta-data/iam/security-credentials/<role> and knows them as a role session. */
-  setInstanceProfile(account: string, role: string): Required<Credentials> {
+  /** New credentials of a session of `role`, known to STS here as a role session lasting six hours. */
+  private newRoleSession(account: string, role: string, session: string): Required<Credentials> {
     const credentials = generateCredentials();
-    this.instanceProfile = { ...credentials, role };
     this.identities.set(credentials.accessKeyId, {
       ...credentials,
-      arn: `arn:aws:sts::${account}:assumed-role/${role}/i-0123456789abcdef0`,
+      arn: `arn:aws:sts::${account}:assumed-role/${role}/${session}`,
       account,
-      userId: `AROA${randomText('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17)}:i-0123456789abcdef0`,
+      userId: `AROA${randomText('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17)}:${session}`,
       roleSession: true,
       expiresAt: Date.now() + 6 * 3600_000,
     });
+    return credentials;
+  }
+
+  /** Serves a role session at /latest/meta-data/iam/security-credentials/<role>: an EC2 instance profile. */
+  setInstanceProfile(account: string, role: string): Required<Credentials> {
+    const credentials = this.newRoleSession(account, role, 'i-0123456789abcdef0');
+    this.instanceProfile = { ...credentials, role };
     return credentials;
   }
 
@@ -360,17 +366,8 @@ export class StsTestServer {
 
   /** ECS-style container credentials at /container-credentials, for AWS_CONTAINER_CREDENTIALS_FULL_URI. */
   setContainerRole(account: string, role: string): Required<Credentials> {
-    const credentials = generateCredentials();
-    this.containerCredentials = credentials;
-    this.identities.set(credentials.accessKeyId, {
-      ...credentials,
-      arn: `arn:aws:sts::${account}:assumed-role/${role}/task-0123456789`,
-      account,
-      userId: `AROA${randomText('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17)}:task-0123456789`,
-      roleSession: true,
-      expiresAt: Date.now() + 6 * 3600_000,
-    });
-    return credentials;
+    this.containerCredentials = this.newRoleSession(account, role, 'task-0123456789');
+    return this.containerCredentials;
   }
 
   private serveContainerCredentials(response: ServerResponse): void {
