@@ -1,5 +1,6 @@
 // ec2:DescribeInstances in one region with the assumed credentials: the seed's
 // closing check ("does it work?"), answered per region.
+import { configuredEndpoint, HTTP_TIMEOUTS } from '../aws/endpoints.ts';
 import { loadEc2Sdk } from '../aws/load-sdk.ts';
 import type { TemporaryCredentials } from '../credentials/assume-role.ts';
 import type { Environment } from '../credentials/source-plan.ts';
@@ -14,12 +15,12 @@ const REFUSALS = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDenied
 /** Counts the instances the credentials see in `region`, every page, or says why it could not. */
 export async function countInstances(region: string, credentials: TemporaryCredentials, env: Environment): Promise<RegionCheck> {
   const sdk = await loadEc2Sdk();
-  const endpoint = env.AWS_ENDPOINT_URL_EC2 || env.AWS_ENDPOINT_URL || undefined;
+  const endpoint = configuredEndpoint('EC2', undefined, env);
   const client = new sdk.EC2Client({
     region,
     credentials,
     ...(endpoint === undefined ? {} : { endpoint }),
-    requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
+    requestHandler: HTTP_TIMEOUTS,
   });
   try {
     let instances = 0;

@@ -1,14 +1,9 @@
 // doctor: where the source credentials come from and whether each step of the
 // cross-account chain works, one line per check, a fix under each failing one.
+import { configuredEndpoint } from '../aws/endpoints.ts';
 import { probeInstanceMetadata } from '../checks/probe-instance-metadata.ts';
 import type { CommandIo } from '../cli.ts';
-import {
-  assumeTargetRole,
-  configuredStsEndpoint,
-  getCallerArn,
-  ROLE_CHAINING_CAP_SECONDS,
-  resolveStsRegion,
-} from '../credentials/assume-role.ts';
+import { assumeTargetRole, getCallerArn, ROLE_CHAINING_CAP_SECONDS, resolveStsRegion } from '../credentials/assume-role.ts';
 import { resolveSourceCredentials, type SourceCredentials } from '../credentials/source-credentials.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
 import { ExitCode, exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
@@ -52,7 +47,7 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
   };
 
   const region = await resolveStsRegion(source.region, source.profile, io.env);
-  const endpoint = configuredStsEndpoint(source.endpointUrl, io.env);
+  const endpoint = configuredEndpoint('STS', source.endpointUrl, io.env);
   let credentials: SourceCredentials | undefined;
   try {
     credentials = await resolveSourceCredentials({ profile: source.profile, region: region.region, endpointUrl: endpoint }, io.env);

@@ -1,8 +1,9 @@
 // Default command: assume the role, run the command with its credentials.
+
+import { configuredEndpoint, stsEndpointUrl } from '../aws/endpoints.ts';
 import type { CommandIo } from '../cli.ts';
-import { configuredStsEndpoint, resolveStsRegion } from '../credentials/assume-role.ts';
+import { resolveStsRegion } from '../credentials/assume-role.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
-import { stsEndpointLabel } from '../credentials/sts-endpoint.ts';
 import { withAssumedRole } from '../library.ts';
 import { type ExecOptions, roleRequestOf } from '../options/command-options.ts';
 import { describeExecPlan } from '../options/describe-plan.ts';
@@ -18,7 +19,7 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
         sourceSteps: planSourceChain(io.env, source.profile),
         region: region.region,
         regionOrigin: region.origin === 'given' ? 'given' : region.origin === 'profile' ? "the profile's" : 'no region set: STS default',
-        endpoint: stsEndpointLabel(configuredStsEndpoint(source.endpointUrl, io.env), region.region).replace(/^STS at /, ''),
+        endpoint: stsEndpointUrl(configuredEndpoint('STS', source.endpointUrl, io.env), region.region),
       }),
     );
     return 0;

@@ -1,4 +1,5 @@
 // Source credentials -> AssumeRole, with bounded retries, HTTP timeouts and an overall deadline.
+import { configuredEndpoint, HTTP_TIMEOUTS, stsEndpointUrl } from '../aws/endpoints.ts';
 import { loadStsSdk, type StsSdk } from '../aws/load-sdk.ts';
 import { ConfigurationError, isWithAssumedRoleError, TemporaryFailureError } from '../errors.ts';
 import type { RoleTarget } from '../options/command-options.ts';
@@ -7,12 +8,8 @@ import { explainStsFailure, type FailureContext } from './explain-failure.ts';
 import { type Clock, DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, retryTransient, systemClock } from './retry.ts';
 import { type AwsCredentials, resolveSourceCredentials, type SourceCredentials } from './source-credentials.ts';
 import type { Environment } from './source-plan.ts';
-import { stsEndpointLabel } from './sts-endpoint.ts';
 import { classifyStsFailure, isRetryable } from './sts-failure.ts';
 
-/** Per-request HTTP limits: the SDK sets none, and a hung STS would hold a build for minutes. */
-export const STS_CONNECTION_TIMEOUT_MS = 3000;
-export const STS_REQUEST_TIMEOUT_MS = 10_000;
 /** STS caps sessions chained from a role session at one hour. */
 export const ROLE_CHAINING_CAP_SECONDS = 3600;
 
@@ -44,11 +41,6 @@ export interface AssumedRole {
   assumedRoleArn: string;
   source: SourceCredentials;
   attempts: number;
-}
-
-/** The endpoint to send STS calls to, when one is configured; else the SDK picks the regional one. */
-export function configuredStsEndpoint(endpointUrl: string | undefined, env: Environment): string | undefined {
-  return endpointUrl ?? (env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || undefined);
 }
 
 /**
@@ -83,7 +75,7 @@ export function createStsClient(sdk: StsSdk, region: string, endpoint: string | 
     ...(endpoint === undefined ? {} : { endpoint }),
     credentials,
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: STS_CONNECTION_TIMEOUT_MS, requestTimeout: STS_REQUEST_TIMEOUT_MS },
+    requestHandler: HTTP_TIMEOUTS,
   });
 }
 
@@ -127,12 +119,12 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(deadlineError(input)), input.assumeTimeoutSeconds * 1000);
   timer.unref();
-  const endpoint = configuredStsEndpoint(input.endpointUrl, input.env);
+  const endpoint = configuredEndpoint('STS', input.endpointUrl, input.env);
   const context: FailureContext = {
     roleArn: input.target.roleArn,
     durationSeconds: input.target.durationSeconds,
     region: input.region,
-    endpoint: stsEndpointLabel(endpoint, input.region),
+    endpoint: `STS at ${stsEndpointUrl(endpoint, input.region)}`,
     sourceLabel: input.sourceCredentials?.label ?? 'the source credentials',
     attempts: 0,
     assumeTimeoutSeconds: input.assumeTimeoutSeconds,
