@@ -1,10 +1,9 @@
 // Source credentials -> AssumeRole, with bounded retries, HTTP timeouts and an overall deadline.
 import { configuredEndpoint, HTTP_TIMEOUTS, stsEndpointUrl } from '../aws/endpoints.ts';
 import { loadStsSdk, type StsSdk } from '../aws/load-sdk.ts';
-import { ConfigurationError, isWithAssumedRoleError, TemporaryFailureError } from '../errors.ts';
+import { isWithAssumedRoleError, TemporaryFailureError } from '../errors.ts';
 import type { RoleTarget } from '../options/command-options.ts';
-import { formatDuration } from '../options/duration.ts';
-import { explainStsFailure, type FailureContext } from './explain-failure.ts';
+import { chainingCapError, explainStsFailure, type FailureContext } from './explain-failure.ts';
 import { type Clock, DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, retryTransient, systemClock } from './retry.ts';
 import { type AwsCredentials, resolveSourceCredentials, type SourceCredentials } from './source-credentials.ts';
 import type { Environment } from './source-plan.ts';
@@ -141,10 +140,7 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
     context.sourceLabel = source.label;
     input.log?.(`source credentials: ${source.label}`);
     if (source.roleSession && input.target.durationSeconds > ROLE_CHAINING_CAP_SECONDS) {
-      throw new ConfigurationError(
-        `--duration ${formatDuration(input.target.durationSeconds)}: over the 1 hour cap STS puts on role chaining; ${source.label} is itself a role session`,
-        { fix: 'pass --duration 1h; in Jenkins the block form refreshes credentials, so long stages need no longer sessions' },
-      );
+      throw chainingCapError(input.target.durationSeconds, source.label);
     }
     const sdk = await loadStsSdk();
     const sts = createStsClient(sdk, input.region, endpoint, source.credentials);
