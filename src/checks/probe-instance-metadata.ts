@@ -1,7 +1,7 @@
 // Is the EC2 instance metadata service there, does IMDSv2 work, is there an
 // instance profile? Asked directly, with short timeouts, for doctor.
 import { request } from 'node:http';
-import type { Environment } from '../credentials/source-plan.ts';
+import { type Environment, instanceMetadataSettings } from '../credentials/source-plan.ts';
 
 export type MetadataProbe =
   | { state: 'disabled' }
@@ -28,8 +28,9 @@ function ask(url: URL, method: 'GET' | 'PUT', headers: Record<string, string>): 
 
 /** Probes the metadata service the SDK would use (AWS_EC2_METADATA_SERVICE_ENDPOINT, else 169.254.169.254). */
 export async function probeInstanceMetadata(env: Environment): Promise<MetadataProbe> {
-  if (env.AWS_EC2_METADATA_DISABLED && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== 'false') return { state: 'disabled' };
-  const endpoint = (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || 'http://169.254.169.254').replace(/\/+$/, '');
+  const settings = instanceMetadataSettings(env);
+  if (settings.disabled) return { state: 'disabled' };
+  const endpoint = (settings.endpoint ?? 'http://169.254.169.254').replace(/\/+$/, '');
   const token = await ask(new URL(`${endpoint}/latest/api/token`), 'PUT', { 'x-aws-ec2-metadata-token-ttl-seconds': '60' });
   const headers: Record<string, string> = token?.status === 200 ? { 'x-aws-ec2-metadata-token': token.body } : {};
   const roles = await ask(new URL(`${endpoint}/latest/meta-data/iam/security-credentials/`), 'GET', headers);

@@ -32,6 +32,14 @@ export const SOURCE_VARIABLES = [
 
 const set = (value: string | undefined): value is string => value !== undefined && value !== '';
 
+/** How `env` sets up instance metadata for the SDK: turned off, or another endpoint than 169.254.169.254. */
+export function instanceMetadataSettings(env: Environment): { disabled: boolean; endpoint: string | undefined } {
+  return {
+    disabled: set(env.AWS_EC2_METADATA_DISABLED) && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== 'false',
+    endpoint: set(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) ? env.AWS_EC2_METADATA_SERVICE_ENDPOINT : undefined,
+  };
+}
+
 /** The shared config and credentials files the SDK reads for `env`. */
 export function sharedFilePaths(env: Environment): { configFile: string; credentialsFile: string } {
   return {
@@ -53,8 +61,7 @@ export function planSourceChain(env: Environment, profile: string | undefined): 
   const keys = set(env.AWS_ACCESS_KEY_ID) && set(env.AWS_SECRET_ACCESS_KEY);
   const webIdentity = set(env.AWS_WEB_IDENTITY_TOKEN_FILE);
   const container = set(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) || set(env.AWS_CONTAINER_CREDENTIALS_FULL_URI);
-  const imdsDisabled = set(env.AWS_EC2_METADATA_DISABLED) && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== 'false';
-  const imdsEndpoint = set(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) ? env.AWS_EC2_METADATA_SERVICE_ENDPOINT : '169.254.169.254';
+  const metadata = instanceMetadataSettings(env);
   return [
     {
       kind: 'environment',
@@ -74,8 +81,8 @@ export function planSourceChain(env: Environment, profile: string | undefined): 
     },
     {
       kind: 'instance-metadata',
-      label: `instance metadata (${imdsEndpoint})`,
-      ...(imdsDisabled ? { skip: 'AWS_EC2_METADATA_DISABLED is set' } : {}),
+      label: `instance metadata (${metadata.endpoint ?? '169.254.169.254'})`,
+      ...(metadata.disabled ? { skip: 'AWS_EC2_METADATA_DISABLED is set' } : {}),
     },
   ];
 }
