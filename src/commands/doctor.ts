@@ -8,6 +8,8 @@ import { resolveSourceCredentials, type SourceCredentials } from '../credentials
 import { planSourceChain } from '../credentials/source-plan.ts';
 import { ExitCode, exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
 import type { DoctorOptions } from '../options/command-options.ts';
+import { describeRegion } from '../options/describe-plan.ts';
+import { describeAssumed } from '../output/reporter.ts';
 
 type Status = 'ok' | 'info' | 'warn' | 'FAIL';
 
@@ -118,7 +120,7 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
   lines.push({
     status: region.origin === 'default' ? 'info' : 'ok',
     check: 'region',
-    finding: `${region.region} (${region.origin === 'given' ? 'given' : region.origin === 'profile' ? "the profile's" : 'none set: STS default'})`,
+    finding: describeRegion(region.region, region.origin),
     ...(region.origin === 'default' ? { fix: 'set --region or AWS_REGION for the deploy, so its tools know where to act' } : {}),
   });
 
@@ -140,7 +142,7 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
       lines.push({
         status: 'ok',
         check: 'assume role',
-        finding: `${assumed.assumedRoleArn} until ${assumed.credentials.expiration.toISOString()}`,
+        finding: describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration),
       });
     } catch (error) {
       fail('assume role', error);

@@ -7,7 +7,7 @@ import { planSourceChain } from '../credentials/source-plan.ts';
 import { withAssumedRole } from '../library.ts';
 import { type ExecOptions, roleRequestOf } from '../options/command-options.ts';
 import { describeExecPlan } from '../options/describe-plan.ts';
-import { createReporter } from '../output/reporter.ts';
+import { createReporter, describeAssumed } from '../output/reporter.ts';
 
 export async function execCommand(options: ExecOptions, io: CommandIo): Promise<number> {
   const reporter = createReporter(options.verbosity);
@@ -18,7 +18,7 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
       describeExecPlan(options, {
         sourceSteps: planSourceChain(io.env, source.profile),
         region: region.region,
-        regionOrigin: region.origin === 'given' ? 'given' : region.origin === 'profile' ? "the profile's" : 'no region set: STS default',
+        regionOrigin: region.origin,
         endpoint: stsEndpointUrl(configuredEndpoint('STS', source.endpointUrl, io.env), region.region),
       }),
     );
@@ -32,7 +32,7 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
     killGraceSeconds: options.killGraceSeconds,
     fileEnvironment: options.fileEnvironment,
     log: reporter.verbose,
-    onAssumed: (assumed) => reporter.info(`assumed ${assumed.assumedRoleArn} until ${assumed.credentials.expiration.toISOString()}`),
+    onAssumed: (assumed) => reporter.info(`assumed ${describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration)}`),
     beforeSpawn: io.releaseSignals,
   });
 }

@@ -16,7 +16,7 @@ import { UsageError } from '../errors.ts';
 import { assumeRole } from '../library.ts';
 import { type PrintOptions, roleRequestOf } from '../options/command-options.ts';
 import { formatCredentials, type PrintableCredentials } from '../output/format-credentials.ts';
-import { createReporter, type Reporter } from '../output/reporter.ts';
+import { createReporter, describeAssumed, type Reporter } from '../output/reporter.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -26,7 +26,7 @@ function requestOf(options: PrintOptions): CachedRequest | undefined {
 
 async function assume(request: CachedRequest, env: Env, reporter: Reporter): Promise<CachedCredentials> {
   const assumed = await assumeRole({ ...request, env, log: reporter.verbose });
-  reporter.info(`assumed ${assumed.assumedRoleArn} until ${assumed.credentials.expiration.toISOString()}`);
+  reporter.info(`assumed ${describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration)}`);
   return {
     accessKeyId: assumed.credentials.accessKeyId,
     secretAccessKey: assumed.credentials.secretAccessKey,

@@ -26,6 +26,7 @@ export async function verifyCommand(options: VerifyOptions, io: CommandIo): Prom
   });
   const checks = await Promise.all(options.regions.map((region) => countInstances(region, assumed.credentials, io.env)));
   const account = accountOf(assumed.assumedRoleArn);
+  const denied = checks.some((check) => check.describeInstances === 'denied');
   if (options.json) {
     io.stdout(
       `${JSON.stringify({ assumedRoleArn: assumed.assumedRoleArn, account, expiration: assumed.credentials.expiration.toISOString(), regions: checks }, null, 2)}\n`,
@@ -36,7 +37,7 @@ export async function verifyCommand(options: VerifyOptions, io: CommandIo): Prom
       `${'assumed role'.padEnd(width)}  ${assumed.assumedRoleArn}`,
       `${'account'.padEnd(width)}  ${account}`,
       ...checks.map((check) => `${check.region.padEnd(width)}  ${describe(check)}`),
-      ...(checks.some((check) => check.describeInstances === 'denied')
+      ...(denied
         ? [
             `fix: allow ec2:DescribeInstances in the permissions of ${target.roleArn.split('/').at(-1)} (the templates attach ReadOnlyAccess)`,
           ]
@@ -44,7 +45,7 @@ export async function verifyCommand(options: VerifyOptions, io: CommandIo): Prom
     ];
     io.stdout(`${lines.join('\n')}\n`);
   }
-  if (checks.some((check) => check.describeInstances === 'denied')) return ExitCode.refused;
+  if (denied) return ExitCode.refused;
   if (checks.some((check) => check.describeInstances === 'failed')) return ExitCode.temporary;
   return 0;
 }

@@ -42,6 +42,9 @@ export interface AssumedRole {
   attempts: number;
 }
 
+/** Where the STS region came from. */
+export type RegionOrigin = 'given' | 'profile' | 'default';
+
 /**
  * The given region, else the profile's (read the SDK's way), else us-east-1. Not the
  * SDK's last resort, instance metadata: a laptop would wait a second for it.
@@ -50,7 +53,7 @@ export async function resolveStsRegion(
   region: string | undefined,
   profile: string | undefined,
   env: Environment,
-): Promise<{ region: string; origin: 'given' | 'profile' | 'default' }> {
+): Promise<{ region: string; origin: RegionOrigin }> {
   if (region !== undefined) return { region, origin: 'given' };
   const sdk = await loadStsSdk();
   const name = profile ?? (env.AWS_PROFILE || 'default');

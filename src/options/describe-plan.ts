@@ -1,4 +1,5 @@
 // The resolved plan as a dry run prints it: what would be asked of STS and run. Pure.
+import type { RegionOrigin } from '../credentials/assume-role.ts';
 import type { SourceStep } from '../credentials/source-plan.ts';
 import type { ExecOptions } from './command-options.ts';
 import { formatDuration } from './duration.ts';
@@ -8,10 +9,15 @@ export function shellQuote(argument: string): string {
   return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replaceAll("'", "'\\''")}'`;
 }
 
+/** `eu-west-1 (given)`: a region and where it came from, for plans and doctor. */
+export function describeRegion(region: string, origin: RegionOrigin): string {
+  return `${region} (${origin === 'given' ? 'given' : origin === 'profile' ? "the profile's" : 'no region set: STS default'})`;
+}
+
 export interface PlanFacts {
   sourceSteps: SourceStep[];
   region: string;
-  regionOrigin: string;
+  regionOrigin: RegionOrigin;
   endpoint: string;
 }
 
@@ -29,7 +35,7 @@ export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string
     ['session name', `${options.target.sessionName} (${options.target.sessionNameOrigin})`],
     ['duration', `${options.target.durationSeconds} s (${formatDuration(options.target.durationSeconds)})`],
     ['external ID', options.target.externalId ?? 'none'],
-    ['region', `${facts.region} (${facts.regionOrigin})`],
+    ['region', describeRegion(facts.region, facts.regionOrigin)],
     ['STS endpoint', facts.endpoint],
     ['command', options.argv.map(shellQuote).join(' ')],
     ['output masking', options.maskOrigin],

@@ -5,6 +5,11 @@ import type { Verbosity } from '../options/command-options.ts';
 
 export const PREFIX = 'withAssumedRole: ';
 
+/** `arn:aws:sts::...:assumed-role/DeployMaster/s until 2026-...Z`: what was assumed, for how long. */
+export function describeAssumed(assumedRoleArn: string, expiration: Date): string {
+  return `${assumedRoleArn} until ${expiration.toISOString()}`;
+}
+
 export interface Reporter {
   /** The default line(s): shown unless --quiet. */
   info(line: string): void;
