@@ -3,7 +3,7 @@
 
 import { type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { type SecretGroup, secretForms, secretGroups } from './secret-forms.ts';
+import { formsOf, type SecretGroup, secretGroups } from './secret-forms.ts';
 
 export const MASK = Buffer.from('****');
 const EMPTY = Buffer.alloc(0);
@@ -26,7 +26,7 @@ export class Masker {
 
   constructor(secrets: readonly string[]) {
     this.groups = secretGroups(secrets);
-    this.forms = secretForms(secrets);
+    this.forms = formsOf(this.groups);
   }
 
   /** The masked bytes that are safe to show now, in order. */

@@ -61,9 +61,14 @@ export function secretGroups(secrets: readonly string[]): SecretGroup[] {
   return groups;
 }
 
+/** Every form in the groups, once, longest first. */
+export function formsOf(groups: readonly SecretGroup[]): Buffer[] {
+  const unique = new Map<string, Buffer>();
+  for (const group of groups) for (const form of group.forms) unique.set(form.bytes.toString('latin1'), form.bytes);
+  return [...unique.values()].sort((a, b) => b.length - a.length);
+}
+
 /** Every printed form of each secret, longest first. */
 export function secretForms(secrets: readonly string[]): Buffer[] {
-  const unique = new Map<string, Buffer>();
-  for (const group of secretGroups(secrets)) for (const form of group.forms) unique.set(form.bytes.toString('latin1'), form.bytes);
-  return [...unique.values()].sort((a, b) => b.length - a.length);
+  return formsOf(secretGroups(secrets));
 }
