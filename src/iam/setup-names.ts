@@ -1,5 +1,5 @@
 // Names the set-up's documents and templates share. Pure.
-import { type CrossAccountSetup, roleArn } from './policy-documents.ts';
+import type { CrossAccountSetup } from './policy-documents.ts';
 
 /** When no --source-role is given, the templates still create the agents' role, under this name. */
 export const DEFAULT_SOURCE_ROLE = 'jenkins-agent';
@@ -7,8 +7,4 @@ export const SOURCE_POLICY_NAME = 'AssumeDeployRole';
 
 export const sourceRoleName = (setup: CrossAccountSetup) => setup.sourceRole ?? DEFAULT_SOURCE_ROLE;
 
-export const partitionOf = (setup: CrossAccountSetup) => setup.partition;
-
 export const readOnlyAccessArn = (partition: string) => `arn:${partition}:iam::aws:policy/ReadOnlyAccess`;
-
-export const targetRoleArn = (setup: CrossAccountSetup) => roleArn(setup.partition, setup.targetAccount, setup.role);
