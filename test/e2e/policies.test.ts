@@ -121,6 +121,8 @@ describeWithMoto('the documents in IAM (moto)', (world) => {
     });
   };
   const aws = (env: Record<string, string | undefined>, ...args: string[]) => execa('aws', args, { env, extendEnv: false, reject: false });
+  const putRolePolicy = (env: Record<string, string | undefined>, role: string, name: string, document: string) =>
+    aws(env, 'iam', 'put-role-policy', '--role-name', role, '--policy-name', name, '--policy-document', document);
 
   it('accepts each JSON document as it is, and refuses a broken one', async () => {
     // RoleForB exists in the seeded world already; these documents go to roles of their own.
@@ -133,17 +135,7 @@ describeWithMoto('the documents in IAM (moto)', (world) => {
       (await aws(inB, 'iam', 'create-role', '--role-name', 'AgentRole', '--assume-role-policy-document', doc('sourceRoleTrustPolicy')))
         .exitCode,
     ).toBe(0);
-    const put = await aws(
-      inB,
-      'iam',
-      'put-role-policy',
-      '--role-name',
-      'AgentRole',
-      '--policy-name',
-      'AssumeDeployRole',
-      '--policy-document',
-      doc('sourceRolePermissionPolicy'),
-    );
+    const put = await putRolePolicy(inB, 'AgentRole', 'AssumeDeployRole', doc('sourceRolePermissionPolicy'));
     expect(put.stderr).toBe('');
     const created = await aws(
       inA,
@@ -156,17 +148,7 @@ describeWithMoto('the documents in IAM (moto)', (world) => {
     );
     expect(created.stderr).toBe('');
     const broken = { ...printed.sourceRolePermissionPolicy.document, Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole' }] };
-    const refused = await aws(
-      inB,
-      'iam',
-      'put-role-policy',
-      '--role-name',
-      'AgentRole',
-      '--policy-name',
-      'Broken',
-      '--policy-document',
-      JSON.stringify(broken),
-    );
+    const refused = await putRolePolicy(inB, 'AgentRole', 'Broken', JSON.stringify(broken));
     expect(refused.stderr).toContain('MalformedPolicyDocument');
   });
 
