@@ -81,14 +81,14 @@ describe('print --cache-file', () => {
   it('refreshes once for many parallel callers', async () => {
     const cache = cacheIn();
     await runCli(['print', '--quiet', ...ROLE, '--format', 'process', '--cache-file', cache, '--duration', '15m'], { env: world.env() });
-    world.server.lifetimeSeconds = 1;
     writeFileSync(
       cache,
       readFileSync(cache, 'utf8').replace(/"expiration":"[^"]+"/, `"expiration":"${new Date(Date.now() - 1000).toISOString()}"`),
       { mode: 0o600 },
     );
     world.server.calls.length = 0;
-    world.server.lifetimeSeconds = undefined;
+    // A slow STS, so the eight refreshes overlap: only the lock keeps them to one.
+    world.server.faults = { delayMs: 800 };
     const results = await Promise.all(
       Array.from({ length: 8 }, () => runCli(['print', '--quiet', '--format', 'process', '--cache-file', cache], { env: world.env() })),
     );
