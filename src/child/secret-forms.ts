@@ -1,7 +1,7 @@
 // The byte sequences a secret shows up as in output: as is, URL-encoded (query
 // strings, form bodies: '/', '+', '=' become %2F, %2B, %3D, in either case) and
-// JSON-escaped ('/' as '\/'). Grouped per secret around an anchor, a run of
-// characters no encoding changes, so one search finds every form. Pure.
+// JSON-escaped ('/' as '\/'). Grouped per secret around a run of characters no
+// encoding changes, so one search finds every form. Pure.
 
 type Encoder = (text: string) => string;
 
@@ -15,16 +15,18 @@ const ENCODERS: readonly Encoder[] = [
 
 /** Characters every encoder above leaves as they are. */
 const UNCHANGED_RUN = /[A-Za-z0-9._~-]+/g;
+/** The shortest search key worth having: shorter ones stop the search too often. */
 const MIN_ANCHOR = 6;
 
 export interface SecretForm {
   bytes: Buffer;
-  /** Where the group's anchor starts within this form. */
-  anchorOffset: number;
+  /** Where the group's run starts within this form. */
+  runOffset: number;
 }
 
 export interface SecretGroup {
-  anchor: Buffer;
+  /** Bytes every form of the secret holds unchanged: any part of it can anchor the search. */
+  run: Buffer;
   /** Longest first, so the longest form wins where several match at one place. */
   forms: SecretForm[];
 }
@@ -37,28 +39,42 @@ function longestRun(secret: string): { start: number; text: string } | undefined
   return best;
 }
 
-/** Each secret's forms, found by searching for its anchor. */
+/** Each secret's forms, grouped around a run they all share. */
 export function secretGroups(secrets: readonly string[]): SecretGroup[] {
   const groups: SecretGroup[] = [];
   for (const secret of new Set(secrets)) {
     if (secret === '') continue;
-    const anchor = longestRun(secret);
+    const run = longestRun(secret);
     const encoded = new Map<string, number>();
     for (const encode of ENCODERS) {
-      const form = encode(secret);
-      encoded.set(form, anchor === undefined ? 0 : Buffer.byteLength(encode(secret.slice(0, anchor.start))));
+      encoded.set(encode(secret), run === undefined ? 0 : Buffer.byteLength(encode(secret.slice(0, run.start))));
     }
     const forms = [...encoded]
-      .map(([form, anchorOffset]) => ({ bytes: Buffer.from(form), anchorOffset }))
+      .map(([form, runOffset]) => ({ bytes: Buffer.from(form), runOffset }))
       .sort((a, b) => b.bytes.length - a.bytes.length);
-    if (anchor !== undefined && anchor.text.length >= MIN_ANCHOR) {
-      groups.push({ anchor: Buffer.from(anchor.text), forms });
+    if (run !== undefined && run.text.length >= MIN_ANCHOR) {
+      groups.push({ run: Buffer.from(run.text), forms });
     } else {
-      // No distinctive run (a short or symbol-heavy secret): each form is its own anchor.
-      for (const form of forms) groups.push({ anchor: form.bytes, forms: [{ bytes: form.bytes, anchorOffset: 0 }] });
+      // No distinctive run (a short or symbol-heavy secret): each form is its own group.
+      for (const form of forms) groups.push({ run: form.bytes, forms: [{ bytes: form.bytes, runOffset: 0 }] });
     }
   }
   return groups;
+}
+
+/**
+ * Where in `run` to start the search key: at the byte `counts` (how often each
+ * byte value occurred in recent output) shows least often, keeping at least
+ * MIN_ANCHOR bytes. Buffer#indexOf skips to the key's first byte at memchr speed,
+ * so a first byte the output rarely holds makes the search nearly free, while one
+ * it often holds (a digit in timestamps) costs ten times as much.
+ */
+export function anchorStart(run: Buffer, counts: Uint32Array): number {
+  let best = 0;
+  for (let at = 1; at <= run.length - MIN_ANCHOR; at += 1) {
+    if ((counts[run[at] as number] as number) < (counts[run[best] as number] as number)) best = at;
+  }
+  return best;
 }
 
 /** Every form in the groups, once, longest first. */

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { MaskStream } from '../../../src/child/mask-stream.ts';
-import { secretForms } from '../../../src/child/secret-forms.ts';
+import { Masker } from '../../../src/child/masker.ts';
+import { anchorStart, secretForms } from '../../../src/child/secret-forms.ts';
 
 const KEY = 'ASIAQWERTYUIOPASDFGH';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYzEXAMPLEKEY';
@@ -16,6 +17,22 @@ describe('secretForms', () => {
   it('lists the raw, URL-encoded (both cases) and JSON-escaped forms, longest first', () => {
     expect(secretForms(['a/b+c=']).map(String)).toEqual(['a%2Fb%2Bc%3D', 'a%2fb%2bc%3d', 'a\\/b+c=', 'a/b+c=']);
     expect(secretForms(['', 'plain']).map(String)).toEqual(['plain']);
+  });
+});
+
+describe('anchorStart', () => {
+  const counts = (text: string) => {
+    const table = new Uint32Array(256);
+    for (const byte of Buffer.from(text)) table[byte] = (table[byte] as number) + 1;
+    return table;
+  };
+  it.each([
+    ['the byte the output holds least', 'abcdefgh', 'aacc', 1],
+    ['the earliest of equally rare bytes (the longest key)', 'abcdefgh', '', 0],
+    ['never fewer than six bytes', 'abcdefgh', 'aabbc', 2],
+    ['the whole run when it is six bytes or fewer', 'abc', 'abc', 0],
+  ])('picks %s', (_name, run, output, expected) => {
+    expect(anchorStart(Buffer.from(run), counts(output))).toBe(expected);
   });
 });
 
@@ -83,7 +100,7 @@ describe('MaskStream against a reference, on random chunkings', () => {
   }
   const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-  it.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %d: same as a whole-text regex replacement', async (seed) => {
+  function randomCase(seed: number) {
     const next = random(seed);
     const secrets = [KEY, SECRET, TOKEN];
     const forms = secretForms(secrets).map(String);
@@ -98,6 +115,18 @@ describe('MaskStream against a reference, on random chunkings', () => {
       at += size;
     }
     const reference = text.replace(new RegExp(forms.map(escapeRegExp).join('|'), 'g'), '****');
+    return { secrets, chunks, reference };
+  }
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %d: same as a whole-text regex replacement', async (seed) => {
+    const { chunks, reference } = randomCase(seed);
     expect(await mask(chunks)).toBe(reference);
+  });
+
+  it.each([1, 2, 3, 4])('seed %d: the same while the search keys change every few bytes', (seed) => {
+    const { secrets, chunks, reference } = randomCase(seed);
+    const masker = new Masker(secrets, { bytes: 5, every: 11 });
+    const pieces = chunks.flatMap((chunk) => masker.mask(Buffer.from(chunk)));
+    expect(Buffer.concat([...pieces, ...masker.flush()]).toString()).toBe(reference);
   });
 });
