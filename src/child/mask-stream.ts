@@ -1,9 +1,11 @@
 // The masker on streams: a Transform for library users, and the relay the CLI
 // puts between the child's stdout/stderr and its own.
 
-import { type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import type { OnReadOpts, Socket } from 'node:net';
+import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Masker } from './masker.ts';
+import { socketPairs } from './socket-pair.ts';
 
 /** Masker as a Transform, for library users: order kept, stdout and stderr each need their own. */
 export class MaskStream extends Transform {
@@ -25,38 +27,82 @@ export class MaskStream extends Transform {
   }
 }
 
+const READ_BUFFER_BYTES = 256 * 1024;
+
+export interface MaskedRelay {
+  /** The end the child writes to: pass it as the child's stdout or stderr, then destroy it here. */
+  childEnd: Socket;
+  /** Settles once the child's end is closed everywhere and every byte is written, masked. */
+  done: Promise<void>;
+}
+
 /**
- * Copies `source` to `target` masked, one corked write (a single writev) per
- * chunk read, with backpressure; leaves `target` open. Resolves at the source's end.
- * When `target` fails (its reader went away: `| head`), `source` is closed and
- * `onBroken` runs: the child should meet a broken pipe, as it would writing there directly.
+ * One relay per target, each copying what the child writes to its end into the
+ * target, masked: one corked write (a single writev) per read, reading paused
+ * while a write is queued (the read buffer is reused). The targets stay open.
+ * When a target fails (its reader went away: `| head`), `onBroken` runs and the
+ * relay stops reading: the child should meet a broken pipe, as it would writing
+ * there directly.
  */
-export async function relayMasked(source: Readable, target: Writable, secrets: readonly string[], onBroken?: () => void): Promise<void> {
-  const masker = new Masker(secrets);
-  const broken = () => {
-    // The signal first: closing our end first would show the child a reset connection instead.
-    onBroken?.();
-    source.destroy();
-  };
-  target.once('error', broken);
-  const write = (pieces: Buffer[]) => {
-    if (pieces.length === 0) return true;
-    target.cork();
-    for (const piece of pieces) target.write(piece);
-    target.uncork();
-    return !target.writableNeedDrain;
-  };
-  source.on('data', (chunk: Buffer) => {
-    if (target.destroyed) return;
-    if (!write(masker.mask(chunk))) {
-      source.pause();
-      target.once('drain', () => source.resume());
+export async function openMaskedRelays(
+  targets: readonly Writable[],
+  secrets: readonly string[],
+  onBroken?: () => void,
+): Promise<MaskedRelay[]> {
+  const relays = targets.map((target) => new Relay(target, secrets, onBroken));
+  const pairs = await socketPairs(relays.map((relay) => relay.onread));
+  return pairs.map(({ ours, theirs }, index) => ({ childEnd: theirs, done: (relays[index] as Relay).run(ours) }));
+}
+
+class Relay {
+  readonly onread: OnReadOpts;
+  private readonly target: Writable;
+  private readonly onBroken: (() => void) | undefined;
+  private readonly masker: Masker;
+  private source: Socket | undefined;
+  /** Whether reading is paused until the last write leaves the target's queue. */
+  private waiting = false;
+
+  constructor(target: Writable, secrets: readonly string[], onBroken: (() => void) | undefined) {
+    this.target = target;
+    this.onBroken = onBroken;
+    this.masker = new Masker(secrets);
+    this.onread = {
+      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+      callback: (length, buffer) => !target.destroyed && this.write(this.masker.mask((buffer as Buffer).subarray(0, length))),
+    };
+  }
+
+  async run(source: Socket): Promise<void> {
+    this.source = source;
+    const broken = () => {
+      // The signal first: closing our end first would show the child a reset connection instead.
+      this.onBroken?.();
+      source.destroy();
+    };
+    this.target.once('error', broken);
+    try {
+      await finished(source, { writable: false }).catch(() => undefined);
+    } finally {
+      this.target.off('error', broken);
+      source.destroy();
+      if (!this.target.destroyed) this.write(this.masker.flush());
     }
-  });
-  try {
-    await finished(source).catch(() => undefined);
-  } finally {
-    target.off('error', broken);
-    if (!target.destroyed) write(masker.flush());
+  }
+
+  /** Writes the pieces at once; false (pause reading) while they wait in the target's queue. */
+  private write(pieces: Buffer[]): boolean {
+    const last = pieces.length - 1;
+    if (last < 0) return true;
+    this.target.cork();
+    for (let index = 0; index < last; index += 1) this.target.write(pieces[index]);
+    this.target.write(pieces[last], () => {
+      if (!this.waiting) return;
+      this.waiting = false;
+      this.source?.resume();
+    });
+    this.target.uncork();
+    this.waiting = this.target.writableLength > 0;
+    return !this.waiting;
   }
 }

@@ -2,7 +2,7 @@
 // masking streams), signals forwarded, the child's exit status passed back.
 import { constants } from 'node:os';
 import { CommandNotExecutableError, CommandNotFoundError } from '../errors.ts';
-import { relayMasked } from './mask-stream.ts';
+import { openMaskedRelays } from './mask-stream.ts';
 import { forwardSignals } from './signals.ts';
 
 export interface RunChildOptions {
@@ -29,7 +29,13 @@ export function exitCodeForSignal(signal: string): number {
 export async function runChild(options: RunChildOptions): Promise<number> {
   const { execa } = await import('execa');
   const [file, ...args] = options.argv;
-  const masked = options.maskSecrets !== undefined;
+  // The child writes into a socket pair, not our stdout: when our reader goes away,
+  // it gets the SIGPIPE it would have got writing there itself.
+  let brokenPipe = () => {};
+  const relays =
+    options.maskSecrets === undefined
+      ? undefined
+      : await openMaskedRelays([process.stdout, process.stderr], options.maskSecrets, () => brokenPipe());
   // From here to execa() nothing awaits, so no signal can fall between the two handlers.
   const forwarder = forwardSignals(options.killGraceMs, options.log);
   options.beforeSpawn?.();
@@ -37,26 +43,20 @@ export async function runChild(options: RunChildOptions): Promise<number> {
     env: options.env,
     extendEnv: false,
     stdin: 'inherit',
-    stdout: masked ? 'pipe' : 'inherit',
-    stderr: masked ? 'pipe' : 'inherit',
+    stdout: relays?.[0]?.childEnd ?? 'inherit',
+    stderr: relays?.[1]?.childEnd ?? 'inherit',
     buffer: false,
     reject: false,
     stripFinalNewline: false,
     forceKillAfterDelay: false,
   });
   forwarder.attach(subprocess);
-  const piping: Promise<void>[] = [];
-  if (masked && subprocess.stdout && subprocess.stderr) {
-    const secrets = options.maskSecrets ?? [];
-    // The child writes into a socket pair, not our stdout: when our reader goes away,
-    // it gets the SIGPIPE it would have got writing there itself.
-    const brokenPipe = () => subprocess.kill('SIGPIPE');
-    piping.push(relayMasked(subprocess.stdout, process.stdout, secrets, brokenPipe).catch(() => undefined));
-    piping.push(relayMasked(subprocess.stderr, process.stderr, secrets, brokenPipe).catch(() => undefined));
-  }
+  brokenPipe = () => subprocess.kill('SIGPIPE');
+  // The child holds its own copies now; ours would keep the relays from seeing its end.
+  for (const relay of relays ?? []) relay.childEnd.destroy();
   try {
     const result = await subprocess;
-    await Promise.all(piping);
+    await Promise.all(relays?.map((relay) => relay.done) ?? []);
     if (result.code === 'ENOENT') {
       throw new CommandNotFoundError(`${file}: command not found`, {
         fix: 'check the spelling and PATH, or give a path such as ./deploy.sh',

@@ -118,6 +118,59 @@ describe('masking', () => {
   });
 });
 
+describe('masking a large output', () => {
+  /** The wrapper's stdout, read slowly: a pause every 256 KB keeps its writes queued and its reads paused. */
+  async function readSlowly(args: string[]): Promise<Buffer> {
+    const subprocess = execa(process.execPath, ['--', CLI, ...args], {
+      env: world.env(),
+      extendEnv: false,
+      buffer: false,
+      stdin: 'ignore',
+    });
+    const chunks: Buffer[] = [];
+    let sincePause = 0;
+    subprocess.stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      sincePause += chunk.length;
+      if (sincePause < 256 * 1024) return;
+      sincePause = 0;
+      subprocess.stdout.pause();
+      setTimeout(() => subprocess.stdout.resume(), 2);
+    });
+    expect((await subprocess).exitCode).toBe(0);
+    return Buffer.concat(chunks);
+  }
+
+  it('keeps 8 MB byte for byte, written in pieces of every size to a slow reader, apart from the secrets', async () => {
+    const credentials = canary();
+    const command = [fixture('write-volume.mjs'), '8'];
+    const env = {
+      ...world.env(),
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: credentials.sessionToken,
+    };
+    const unmasked = (await execa(command[0] as string, command.slice(1), { env, extendEnv: false, stripFinalNewline: false })).stdout;
+    const forms = Object.values(credentials).flatMap((secret) => [secret, encodeURIComponent(secret)]);
+    const expected = unmasked.replace(new RegExp(forms.map((form) => form.replace(/[+/.]/g, '\\$&')).join('|'), 'g'), '****');
+    expect(expected.length).toBeLessThan(unmasked.length);
+    const masked = await readSlowly([...ROLE, '--mask', '--', ...command]);
+    expect(masked.length).toBe(Buffer.byteLength(expected));
+    expect(masked.equals(Buffer.from(expected))).toBe(true);
+  });
+
+  it('stops with a clear error before the command runs when TMPDIR cannot hold its sockets', async () => {
+    canary();
+    // Under a file: not even root can make a directory there.
+    const tmpdir = `${fixture('exit-with.sh')}/tmp`;
+    const result = await runCli([...ROLE, '--mask', '--', 'sh', '-c', 'echo ran'], { env: world.env({ TMPDIR: tmpdir }) });
+    expect(result.exitCode).toBe(78);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`withAssumedRole: TMPDIR=${tmpdir}: cannot hold the sockets masking needs (ENOTDIR)\n`);
+    expect(result.stderr).toContain('--no-mask');
+  });
+});
+
 describe('masking when the reader goes away', () => {
   it('passes the broken pipe on to the child, as an unmasked run would', async () => {
     canary();
