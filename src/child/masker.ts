@@ -35,10 +35,9 @@ interface Match {
 export class Masker {
   private readonly groups: SecretGroup[];
   private anchors: Anchor[];
-  private readonly forms: Buffer[];
   private readonly longest: number;
-  /** 1 for each byte value some form starts with. */
-  private readonly firstBytes = new Uint8Array(256);
+  /** The forms starting with each byte value, or undefined. */
+  private readonly startingWith: (Buffer[] | undefined)[] = new Array(256).fill(undefined);
   private pending: Buffer = EMPTY;
   private readonly counts = new Uint32Array(256);
   private counted = 0;
@@ -49,9 +48,12 @@ export class Masker {
     this.sampling = sampling;
     this.groups = secretGroups(secrets);
     this.anchors = this.groups.map((group) => ({ group, key: group.run, offset: 0 }));
-    this.forms = formsOf(this.groups);
-    this.longest = this.forms[0]?.length ?? 0;
-    for (const form of this.forms) this.firstBytes[form[0] as number] = 1;
+    const forms = formsOf(this.groups);
+    this.longest = forms[0]?.length ?? 0;
+    for (const form of forms) {
+      const first = form[0] as number;
+      this.startingWith[first] = [...(this.startingWith[first] ?? []), form];
+    }
   }
 
   /** The masked bytes that are safe to show now, in order. */
@@ -134,9 +136,16 @@ export class Masker {
   /** Where, near the end of `data`, a form starts that runs past it: the output may go on into a secret. */
   private partialStarts(data: Buffer): number[] {
     const starts: number[] = [];
-    for (let at = Math.max(0, data.length - this.longest + 1); at < data.length; at += 1) {
-      if (this.firstBytes[data[at] as number] === 0) continue;
-      if (this.forms.some((form) => form.length > data.length - at && continuesInto(data, at, form))) starts.push(at);
+    const end = data.length;
+    for (let at = Math.max(0, end - this.longest + 1); at < end; at += 1) {
+      const forms = this.startingWith[data[at] as number];
+      if (forms === undefined) continue;
+      for (const form of forms) {
+        if (form.length > end - at && continuesInto(data, at, form)) {
+          starts.push(at);
+          break;
+        }
+      }
     }
     return starts;
   }
