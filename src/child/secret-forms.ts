@@ -67,7 +67,7 @@ export function secretGroups(secrets: readonly string[]): SecretGroup[] {
  * byte value occurred in recent output) shows least often, keeping at least
  * MIN_ANCHOR bytes. Buffer#indexOf skips to the key's first byte at memchr speed,
  * so a first byte the output rarely holds makes the search nearly free, while one
- * it often holds (a digit in timestamps) costs ten times as much.
+ * it often holds (a digit in timestamps) made it up to 40 times slower.
  */
 export function anchorStart(run: Buffer, counts: Uint32Array): number {
   let best = 0;

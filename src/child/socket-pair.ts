@@ -1,7 +1,7 @@
 // Connected pairs of Unix stream sockets: the child writes its output into one
 // end, the wrapper reads the other into a buffer of its own choosing (net's
-// onread), a quarter megabyte at a time, instead of the 64 KB chunks that
-// child_process pipes hand through a Readable. Node has no socketpair(), so:
+// onread), instead of the 64 KB chunks that child_process pipes hand through a
+// Readable. Node has no socketpair(), so:
 // a listener on a path in a fresh 0700 directory, one connection per pair,
 // then listener and directory are gone before the child starts.
 
