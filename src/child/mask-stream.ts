@@ -1,6 +1,7 @@
 // The masker on streams: a Transform for library users, and the relay the CLI
 // puts between the child's stdout/stderr and its own.
 
+import { fstatSync, writeSync, writevSync } from 'node:fs';
 import type { OnReadOpts, Socket } from 'node:net';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -62,9 +63,12 @@ class Relay {
   private source: Socket | undefined;
   /** Whether reading is paused until the last write leaves the target's queue. */
   private waiting = false;
+  /** The target's descriptor when it is a regular file (a Jenkins log, `> out.log`). */
+  private readonly file: number | undefined;
 
   constructor(target: Writable, secrets: readonly string[], onBroken: (() => void) | undefined) {
     this.target = target;
+    this.file = regularFileOf(target);
     this.onBroken = onBroken;
     this.masker = new Masker(secrets);
     this.onread = {
@@ -94,6 +98,7 @@ class Relay {
   private write(pieces: Buffer[]): boolean {
     const last = pieces.length - 1;
     if (last < 0) return true;
+    if (this.file !== undefined) return this.writeFile(this.file, pieces);
     this.target.cork();
     for (let index = 0; index < last; index += 1) this.target.write(pieces[index]);
     this.target.write(pieces[last], () => {
@@ -104,5 +109,35 @@ class Relay {
     this.target.uncork();
     this.waiting = this.target.writableLength > 0;
     return !this.waiting;
+  }
+
+  /**
+   * One writev system call: a file stream would make one write call per piece,
+   * and its writes are synchronous anyway. A failure (a full disk) fails the
+   * target as a failed stream write would.
+   */
+  private writeFile(fd: number, pieces: Buffer[]): boolean {
+    try {
+      const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
+      const written = writevSync(fd, pieces);
+      if (written < total) {
+        const rest = Buffer.concat(pieces).subarray(written);
+        for (let at = 0; at < rest.length; ) at += writeSync(fd, rest, at);
+      }
+      return true;
+    } catch (error) {
+      this.target.destroy(error as Error);
+      return false;
+    }
+  }
+}
+
+function regularFileOf(target: Writable): number | undefined {
+  const { fd } = target as { fd?: unknown };
+  if (typeof fd !== 'number') return undefined;
+  try {
+    return fstatSync(fd).isFile() ? fd : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,5 +1,10 @@
 // Output masking through the built CLI: real children writing the injected
 // credentials in pieces and encodings, prompts, stdin, both streams, TTYs.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { CLI, fixture, runCli, startCli } from '../support/cli.ts';
@@ -141,7 +146,8 @@ describe('masking a large output', () => {
     return Buffer.concat(chunks);
   }
 
-  it('keeps 8 MB byte for byte, written in pieces of every size to a slow reader, apart from the secrets', async () => {
+  /** 8 MB from the volume fixture for fresh canary credentials, and what masking should make of it. */
+  async function volume() {
     const credentials = canary();
     const command = [fixture('write-volume.mjs'), '8'];
     const env = {
@@ -154,9 +160,30 @@ describe('masking a large output', () => {
     const forms = Object.values(credentials).flatMap((secret) => [secret, encodeURIComponent(secret)]);
     const expected = unmasked.replace(new RegExp(forms.map((form) => form.replace(/[+/.]/g, '\\$&')).join('|'), 'g'), '****');
     expect(expected.length).toBeLessThan(unmasked.length);
+    return { command, expected: Buffer.from(expected) };
+  }
+
+  it('keeps 8 MB byte for byte, written in pieces of every size to a slow reader, apart from the secrets', async () => {
+    const { command, expected } = await volume();
     const masked = await readSlowly([...ROLE, '--mask', '--', ...command]);
-    expect(masked.length).toBe(Buffer.byteLength(expected));
-    expect(masked.equals(Buffer.from(expected))).toBe(true);
+    expect(masked.length).toBe(expected.length);
+    expect(masked.equals(expected)).toBe(true);
+  });
+
+  it('keeps 8 MB byte for byte into a file, as a Jenkins log is', async () => {
+    const { command, expected } = await volume();
+    const log = join(mkdtempSync(join(tmpdir(), 'war-log-')), 'console.log');
+    // A descriptor, so the wrapper's stdout is the file itself (execa's { file } would pipe to it).
+    const fd = openSync(log, 'w');
+    const child = spawn(process.execPath, ['--', CLI, ...ROLE, '--mask', '--', ...command], {
+      env: world.env(),
+      stdio: ['ignore', fd, 'inherit'],
+    });
+    const [exitCode] = await once(child, 'close').finally(() => closeSync(fd));
+    expect(exitCode).toBe(0);
+    const masked = readFileSync(log);
+    expect(masked.length).toBe(expected.length);
+    expect(masked.equals(expected)).toBe(true);
   });
 
   it('stops with a clear error before the command runs when TMPDIR cannot hold its sockets', async () => {
