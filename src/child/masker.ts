@@ -154,9 +154,15 @@ export class Masker {
 // Byte loops rather than Buffer#compare: the bytes differ early or the form is
 // short, and a native call with its argument checks costs more than the loop.
 
-/** Whether `data` holds all of `form` at `at` (the caller checked it fits). */
+/**
+ * Whether `data` holds all of `form` at `at` (the caller checked it fits). The
+ * last byte first: a secret's forms differ in length, so trying the wrong one
+ * mostly fails there at once instead of after the shared beginning.
+ */
 function holdsAt(data: Buffer, at: number, form: Buffer): boolean {
-  for (let i = 0; i < form.length; i += 1) if (data[at + i] !== form[i]) return false;
+  const last = form.length - 1;
+  if (data[at + last] !== form[last]) return false;
+  for (let i = 0; i < last; i += 1) if (data[at + i] !== form[i]) return false;
   return true;
 }
 
