@@ -13,7 +13,7 @@ const EMIT = join(ROOT, 'bench/fixtures/emit.mjs');
 const RELAY = join(ROOT, 'bench/fixtures/relay.mjs');
 const ROLE = ['--role-arn', 'arn:aws:iam::521111111144:role/DeployMaster', '--quiet'];
 const RUNS = Number(process.env.BENCH_RUNS ?? 31);
-const MASK_RUNS = Number(process.env.BENCH_MASK_RUNS ?? 7);
+const MASK_RUNS = Number(process.env.BENCH_MASK_RUNS ?? 11);
 const MEGABYTES = 200;
 
 interface Run {
