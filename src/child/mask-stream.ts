@@ -63,6 +63,8 @@ class Relay {
   private source: Socket | undefined;
   /** Whether reading is paused until the last write leaves the target's queue. */
   private waiting = false;
+  /** Called when the last write leaves the target's queue. */
+  private readonly written: (() => void)[] = [];
   /** The target's descriptor when it is a regular file (a Jenkins log, `> out.log`). */
   private readonly file: number | undefined;
 
@@ -84,13 +86,16 @@ class Relay {
       this.onBroken?.();
       source.destroy();
     };
-    this.target.once('error', broken);
+    // Until the last write has settled: a reader gone at the very end fails that one.
+    this.target.on('error', broken);
     try {
       await finished(source, { writable: false }).catch(() => undefined);
+      source.destroy();
+      if (!this.target.destroyed && !this.write(this.masker.flush())) await new Promise<void>((resolve) => this.written.push(resolve));
+      // A failed write reports its 'error' a tick later, even one that failed at once.
+      await new Promise((resolve) => setImmediate(resolve));
     } finally {
       this.target.off('error', broken);
-      source.destroy();
-      if (!this.target.destroyed) this.write(this.masker.flush());
     }
   }
 
@@ -102,6 +107,7 @@ class Relay {
     this.target.cork();
     for (let index = 0; index < last; index += 1) this.target.write(pieces[index]);
     this.target.write(pieces[last], () => {
+      for (const settle of this.written.splice(0)) settle();
       if (!this.waiting) return;
       this.waiting = false;
       this.source?.resume();

@@ -199,6 +199,19 @@ describe('masking a large output', () => {
 });
 
 describe('masking when the reader goes away', () => {
+  it('ends quietly when the reader is gone before the held-back end of the output is written', async () => {
+    canary();
+    // The output ends with the start of the access key ID, held back until the child exits.
+    const script = "process.stdout.write('x ' + process.env.AWS_ACCESS_KEY_ID.slice(0, 4)); process.stdin.resume();";
+    const subprocess = startCli([...ROLE, '--mask', '--', process.execPath, '-e', script], { env: world.env(), pipeStdin: true });
+    await new Promise<void>((resolve) => subprocess.stdout?.once('data', () => resolve()));
+    subprocess.stdout?.destroy();
+    subprocess.stdin?.end();
+    const result = await subprocess;
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+  });
+
   it('passes the broken pipe on to the child, as an unmasked run would', async () => {
     canary();
     const subprocess = startCli([...ROLE, '--mask', '--', 'yes'], { env: world.env() });
