@@ -6,7 +6,7 @@ import type { OnReadOpts, Socket } from 'node:net';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Masker } from './masker.ts';
-import { socketPairs } from './socket-pair.ts';
+import { outputPipes } from './output-pipes.ts';
 
 /** Masker as a Transform, for library users: order kept, stdout and stderr each need their own. */
 export class MaskStream extends Transform {
@@ -28,11 +28,12 @@ export class MaskStream extends Transform {
   }
 }
 
-const READ_BUFFER_BYTES = 256 * 1024;
+/** What a pipe holds (Linux's default): a read never returns more. */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 export interface MaskedRelay {
-  /** The end the child writes to: pass it as the child's stdout or stderr, then destroy it here. */
-  childEnd: Socket;
+  /** The descriptor the child writes to: pass it as the child's stdout or stderr, then close it here. */
+  childEnd: number;
   /** Settles once the child's end is closed everywhere and every byte is written, masked. */
   done: Promise<void>;
 }
@@ -41,24 +42,19 @@ export interface MaskedRelay {
  * One relay per target, each copying what the child writes to its end into the
  * target, masked: one corked write (a single writev) per read, reading paused
  * while a write is queued (the read buffer is reused). The targets stay open.
- * When a target fails (its reader went away: `| head`), `onBroken` runs and the
- * relay stops reading: the child should meet a broken pipe, as it would writing
- * there directly.
+ * When a target fails (its reader went away: `| head`), the relay closes its end
+ * of the pipe: the child's next write meets a broken pipe (SIGPIPE), as it would
+ * have writing there directly.
  */
-export async function openMaskedRelays(
-  targets: readonly Writable[],
-  secrets: readonly string[],
-  onBroken?: () => void,
-): Promise<MaskedRelay[]> {
-  const relays = targets.map((target) => new Relay(target, secrets, onBroken));
-  const pairs = await socketPairs(relays.map((relay) => relay.onread));
+export async function openMaskedRelays(targets: readonly Writable[], secrets: readonly string[]): Promise<MaskedRelay[]> {
+  const relays = targets.map((target) => new Relay(target, secrets));
+  const pairs = await outputPipes(relays.map((relay) => relay.onread));
   return pairs.map(({ ours, theirs }, index) => ({ childEnd: theirs, done: (relays[index] as Relay).run(ours) }));
 }
 
 class Relay {
   readonly onread: OnReadOpts;
   private readonly target: Writable;
-  private readonly onBroken: (() => void) | undefined;
   private readonly masker: Masker;
   private source: Socket | undefined;
   /** Whether reading is paused until the last write leaves the target's queue. */
@@ -68,10 +64,9 @@ class Relay {
   /** The target's descriptor when it is a regular file (a Jenkins log, `> out.log`). */
   private readonly file: number | undefined;
 
-  constructor(target: Writable, secrets: readonly string[], onBroken: (() => void) | undefined) {
+  constructor(target: Writable, secrets: readonly string[]) {
     this.target = target;
     this.file = regularFileOf(target);
-    this.onBroken = onBroken;
     this.masker = new Masker(secrets);
     this.onread = {
       buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
@@ -81,11 +76,7 @@ class Relay {
 
   async run(source: Socket): Promise<void> {
     this.source = source;
-    const broken = () => {
-      // The signal first: closing our end first would show the child a reset connection instead.
-      this.onBroken?.();
-      source.destroy();
-    };
+    const broken = () => source.destroy();
     // Until the last write has settled: a reader gone at the very end fails that one.
     this.target.on('error', broken);
     try {

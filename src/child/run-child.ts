@@ -1,5 +1,6 @@
 // Runs the command as a child with execa: stdio inherited (or through the
 // masking streams), signals forwarded, the child's exit status passed back.
+import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { CommandNotExecutableError, CommandNotFoundError } from '../errors.ts';
 import { openMaskedRelays } from './mask-stream.ts';
@@ -25,17 +26,16 @@ export function exitCodeForSignal(signal: string): number {
   return 128 + (constants.signals[signal as keyof typeof constants.signals] ?? 0);
 }
 
+/** execa's types list descriptors up to 9; it hands any to child_process, which takes any. */
+const descriptor = (fd: number) => fd as 3;
+
 /** Runs the child to its end and returns its exit code (128+n when it died of signal n). */
 export async function runChild(options: RunChildOptions): Promise<number> {
   const { execa } = await import('execa');
   const [file, ...args] = options.argv;
-  // The child writes into a socket pair, not our stdout: when our reader goes away,
-  // it gets the SIGPIPE it would have got writing there itself.
-  let brokenPipe = () => {};
+  // Masked, the child writes into pipes of ours, read and masked into our stdout and stderr.
   const relays =
-    options.maskSecrets === undefined
-      ? undefined
-      : await openMaskedRelays([process.stdout, process.stderr], options.maskSecrets, () => brokenPipe());
+    options.maskSecrets === undefined ? undefined : await openMaskedRelays([process.stdout, process.stderr], options.maskSecrets);
   // From here to execa() nothing awaits, so no signal can fall between the two handlers.
   const forwarder = forwardSignals(options.killGraceMs, options.log);
   options.beforeSpawn?.();
@@ -43,17 +43,16 @@ export async function runChild(options: RunChildOptions): Promise<number> {
     env: options.env,
     extendEnv: false,
     stdin: 'inherit',
-    stdout: relays?.[0]?.childEnd ?? 'inherit',
-    stderr: relays?.[1]?.childEnd ?? 'inherit',
+    stdout: relays?.[0] ? descriptor(relays[0].childEnd) : 'inherit',
+    stderr: relays?.[1] ? descriptor(relays[1].childEnd) : 'inherit',
     buffer: false,
     reject: false,
     stripFinalNewline: false,
     forceKillAfterDelay: false,
   });
   forwarder.attach(subprocess);
-  brokenPipe = () => subprocess.kill('SIGPIPE');
   // The child holds its own copies now; ours would keep the relays from seeing its end.
-  for (const relay of relays ?? []) relay.childEnd.destroy();
+  for (const relay of relays ?? []) closeSync(relay.childEnd);
   try {
     const result = await subprocess;
     await Promise.all(relays?.map((relay) => relay.done) ?? []);

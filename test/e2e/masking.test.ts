@@ -69,6 +69,15 @@ describe('masking', () => {
     expect(result.stderr).toBe('done on stderr\n');
   });
 
+  it('lets the command open /dev/stdout and /dev/stderr, as scripts do to print to them', async () => {
+    canary();
+    const script = 'echo "to err $AWS_SECRET_ACCESS_KEY" > /dev/stderr && echo to-out | tee /dev/stdout';
+    const result = await runCli([...ROLE, '--mask', '--', 'sh', '-c', script], { env: world.env() });
+    expect(result.stderr).toBe('to err ****\n');
+    expect(result.stdout).toBe('to-out\nto-out\n');
+    expect(result.exitCode).toBe(0);
+  });
+
   it('is binary-safe', async () => {
     canary();
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, index) => index));
@@ -186,14 +195,14 @@ describe('masking a large output', () => {
     expect(masked.equals(expected)).toBe(true);
   });
 
-  it('stops with a clear error before the command runs when TMPDIR cannot hold its sockets', async () => {
+  it('stops with a clear error before the command runs when TMPDIR cannot hold its pipes', async () => {
     canary();
     // Under a file: not even root can make a directory there.
     const tmpdir = `${fixture('exit-with.sh')}/tmp`;
     const result = await runCli([...ROLE, '--mask', '--', 'sh', '-c', 'echo ran'], { env: world.env({ TMPDIR: tmpdir }) });
     expect(result.exitCode).toBe(78);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`withAssumedRole: TMPDIR=${tmpdir}: cannot hold the sockets masking needs (ENOTDIR)\n`);
+    expect(result.stderr).toContain(`withAssumedRole: TMPDIR=${tmpdir}: cannot hold the pipes masking needs (ENOTDIR)\n`);
     expect(result.stderr).toContain('--no-mask');
   });
 });

@@ -1,0 +1,57 @@
+// Pipes for the child's stdout and stderr when its output is masked. Pipes, not
+// the socket pair child_process makes: a script's `echo oops > /dev/stderr` or
+// `tee /dev/stdout` opens its own output again, which Linux refuses for a socket
+// (ENXIO) and allows for a pipe. Node cannot make an anonymous pipe, so: named
+// ones, made by mkfifo in a fresh 0700 directory, both ends opened, the directory
+// removed before the child starts. The wrapper reads its ends into buffers of its
+// own (net's onread) rather than through a Readable's chunks.
+
+import { execFile } from 'node:child_process';
+import { constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { type OnReadOpts, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ConfigurationError } from '../errors.ts';
+
+export interface OutputPipe {
+  /** Our end, reading through its `onread` buffer. */
+  ours: Socket;
+  /** The child's end, blocking as a program expects its stdout to be: give it as a stdio descriptor, then close it here. */
+  theirs: number;
+}
+
+/** One pipe per `onread`, in order. */
+export async function outputPipes(reads: readonly OnReadOpts[]): Promise<OutputPipe[]> {
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'with-assumed-role-'));
+  } catch (error) {
+    throw unusableTmpdir(error);
+  }
+  try {
+    const paths = reads.map((_, index) => join(dir, String(index)));
+    await promisify(execFile)('mkfifo', ['-m', '600', ...paths]).catch((error: unknown) => {
+      throw new ConfigurationError(`mkfifo: cannot make the pipes masking needs (${(error as NodeJS.ErrnoException).code ?? error})`, {
+        fix: 'install mkfifo (coreutils or busybox), or run with --no-mask',
+        cause: error,
+      });
+    });
+    return paths.map((path, index) => {
+      // The reading end first, without waiting; then the writing end opens at once, and blocking.
+      const ours = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      const theirs = openSync(path, constants.O_WRONLY);
+      return { ours: new Socket({ fd: ours, readable: true, writable: false, onread: reads[index] as OnReadOpts }), theirs };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function unusableTmpdir(cause: unknown): ConfigurationError {
+  const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+  return new ConfigurationError(`TMPDIR=${tmpdir()}: cannot hold the pipes masking needs (${code})`, {
+    fix: 'point TMPDIR at a writable directory, or run with --no-mask',
+    cause,
+  });
+}
