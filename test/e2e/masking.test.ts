@@ -2,7 +2,7 @@
 // credentials in pieces and encodings, prompts, stdin, both streams, TTYs.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -203,6 +203,20 @@ describe('masking a large output', () => {
     expect(result.exitCode).toBe(78);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`withAssumedRole: TMPDIR=${tmpdir}: cannot hold the pipes masking needs (ENOTDIR)\n`);
+    expect(result.stderr).toContain('--no-mask');
+  });
+});
+
+describe('masking without mkfifo', () => {
+  it('stops with a clear error before the command runs', async () => {
+    canary();
+    // A PATH with sh in it and no mkfifo.
+    const bin = mkdtempSync(join(tmpdir(), 'war-bin-'));
+    symlinkSync('/bin/sh', join(bin, 'sh'));
+    const result = await runCli([...ROLE, '--mask', '--', 'sh', '-c', 'echo ran'], { env: world.env({ PATH: bin }) });
+    expect(result.exitCode).toBe(78);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('withAssumedRole: mkfifo: cannot make the pipes masking needs (ENOENT)\n');
     expect(result.stderr).toContain('--no-mask');
   });
 });
