@@ -82,7 +82,8 @@ class Relay {
     try {
       await finished(source, { writable: false }).catch(() => undefined);
       source.destroy();
-      if (!this.target.destroyed && !this.write(this.masker.flush())) await new Promise<void>((resolve) => this.written.push(resolve));
+      if (!this.target.destroyed) this.write(this.masker.flush());
+      if (this.waiting) await new Promise<void>((resolve) => this.written.push(resolve));
       // A failed write reports its 'error' a tick later, even one that failed at once.
       await new Promise((resolve) => setImmediate(resolve));
     } finally {

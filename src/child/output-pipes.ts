@@ -7,7 +7,7 @@
 // own (net's onread) rather than through a Readable's chunks.
 
 import { execFile } from 'node:child_process';
-import { constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { type OnReadOpts, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,12 +37,20 @@ export async function outputPipes(reads: readonly OnReadOpts[]): Promise<OutputP
         cause: error,
       });
     });
-    return paths.map((path, index) => {
-      // The reading end first, without waiting; then the writing end opens at once, and blocking.
-      const ours = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-      const theirs = openSync(path, constants.O_WRONLY);
-      return { ours: new Socket({ fd: ours, readable: true, writable: false, onread: reads[index] as OnReadOpts }), theirs };
-    });
+    const opened: number[] = [];
+    try {
+      return paths.map((path, index) => {
+        // The reading end first, without waiting; then the writing end opens at once, and blocking.
+        const ours = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+        opened.push(ours);
+        const theirs = openSync(path, constants.O_WRONLY);
+        opened.push(theirs);
+        return { ours: new Socket({ fd: ours, readable: true, writable: false, onread: reads[index] as OnReadOpts }), theirs };
+      });
+    } catch (error) {
+      for (const fd of opened) closeSync(fd);
+      throw error;
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

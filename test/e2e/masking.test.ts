@@ -2,7 +2,7 @@
 // credentials in pieces and encodings, prompts, stdin, both streams, TTYs.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readFileSync, symlinkSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -76,6 +76,15 @@ describe('masking', () => {
     expect(result.stderr).toBe('to err ****\n');
     expect(result.stdout).toBe('to-out\nto-out\n');
     expect(result.exitCode).toBe(0);
+  });
+
+  it('reports a missing command as without masking, and leaves no pipes behind', async () => {
+    canary();
+    const tmp = mkdtempSync(join(tmpdir(), 'war-tmp-'));
+    const missing = await runCli([...ROLE, '--mask', '--', './no-such-deploy.sh'], { env: world.env({ TMPDIR: tmp }) });
+    expect(missing.exitCode).toBe(127);
+    expect(missing.stderr).toMatch(/^withAssumedRole: \.\/no-such-deploy\.sh: command not found\n/);
+    expect(readdirSync(tmp).filter((name) => name.startsWith('with-assumed-role-'))).toEqual([]);
   });
 
   it('is binary-safe', async () => {
