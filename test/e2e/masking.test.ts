@@ -2,9 +2,9 @@
 // credentials in pieces and encodings, prompts, stdin, both streams, TTYs.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { CLI, fixture, runCli, startCli } from '../support/cli.ts';
@@ -200,6 +200,7 @@ describe('masking a large output', () => {
     const [exitCode] = await once(child, 'close').finally(() => closeSync(fd));
     expect(exitCode).toBe(0);
     const masked = readFileSync(log);
+    rmSync(dirname(log), { recursive: true });
     expect(masked.length).toBe(expected.length);
     expect(masked.equals(expected)).toBe(true);
   });
