@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { StsTestServer } from '../test/support/sts-server.ts';
 
@@ -166,7 +166,8 @@ try {
   }
 
   // On a tmpfs when there is one: the disk's writeback of the last run's 200 MB would time the disk.
-  const log = join(existsSync('/dev/shm') ? mkdtempSync('/dev/shm/war-bench-') : home, 'console.log');
+  const logDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'war-bench-'));
+  const log = join(logDir, 'console.log');
   for (const [title, file] of [
     ['to a pipe read by a Node process', undefined],
     ['into a file, as a Jenkins console log', log],
@@ -197,7 +198,7 @@ try {
     );
     row('masked throughput', `${((MEGABYTES / on) * 1000).toFixed(0)} MB/s`);
   }
-  rmSync(dirname(log), { recursive: true, force: true });
+  rmSync(logDir, { recursive: true, force: true });
 } finally {
   await server.close();
 }
