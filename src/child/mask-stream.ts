@@ -6,7 +6,7 @@ import type { OnReadOpts, Socket } from 'node:net';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Masker } from './masker.ts';
-import { outputPipes } from './output-pipes.ts';
+import { outputPipes, PIPE_READ_BYTES } from './output-pipes.ts';
 
 /** Masker as a Transform, for library users: order kept, stdout and stderr each need their own. */
 export class MaskStream extends Transform {
@@ -27,9 +27,6 @@ export class MaskStream extends Transform {
     done();
   }
 }
-
-/** What a pipe holds (Linux's default): a read never returns more. */
-const READ_BUFFER_BYTES = 64 * 1024;
 
 export interface MaskedRelay {
   /** The descriptor the child writes to: pass it as the child's stdout or stderr, then close it here. */
@@ -69,7 +66,7 @@ class Relay {
     this.file = regularFileOf(target);
     this.masker = new Masker(secrets);
     this.onread = {
-      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+      buffer: Buffer.allocUnsafe(PIPE_READ_BYTES),
       callback: (length, buffer) => !target.destroyed && this.write(this.masker.mask((buffer as Buffer).subarray(0, length))),
     };
   }

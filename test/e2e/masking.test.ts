@@ -231,6 +231,32 @@ describe('masking without mkfifo', () => {
   });
 });
 
+describe('the pipes masking reads', () => {
+  const size = (handle: string) => `fcntl(${handle}, 1032, 0)`;
+
+  it('are enlarged to 1 MB when perl is there, so the child writes on while the wrapper masks', async () => {
+    canary();
+    // In the background: the command looks for up to 5 s.
+    const query = `for (1..500) { last if ${size('STDOUT')} >= 1048576 && ${size('STDERR')} >= 1048576; select(undef, undef, undef, 0.01) } print ${size('STDOUT')}; print STDERR ${size('STDERR')}`;
+    const result = await runCli([...ROLE, '--mask', '--', 'perl', '-e', query], { env: world.env() });
+    expect(result.stdout).toBe('1048576');
+    expect(result.stderr).toBe('1048576');
+  });
+
+  it('work as well without perl, and nothing says so', async () => {
+    canary();
+    // A PATH with sh and mkfifo in it and no perl.
+    const bin = mkdtempSync(join(tmpdir(), 'war-bin-'));
+    symlinkSync('/bin/sh', join(bin, 'sh'));
+    symlinkSync((await execa('sh', ['-c', 'command -v mkfifo'])).stdout, join(bin, 'mkfifo'));
+    const result = await runCli([...ROLE, '--mask', '--', 'sh', '-c', 'echo "$AWS_SECRET_ACCESS_KEY"'], { env: world.env({ PATH: bin }) });
+    rmSync(bin, { recursive: true });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('****\n');
+    expect(result.exitCode).toBe(0);
+  });
+});
+
 describe('masking when the reader goes away', () => {
   it('ends quietly when the reader is gone before the held-back end of the output is written', async () => {
     canary();
