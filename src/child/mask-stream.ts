@@ -1,7 +1,7 @@
 // The masker on streams: a Transform for library users, and the relay the CLI
 // puts between the child's stdout/stderr and its own.
 
-import { fstatSync, writeSync, writevSync } from 'node:fs';
+import { writevSync } from 'node:fs';
 import type { OnReadOpts, Socket } from 'node:net';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -37,11 +37,13 @@ export interface MaskedRelay {
 
 /**
  * One relay per target, each copying what the child writes to its end into the
- * target, masked: one corked write (a single writev) per read, reading paused
- * while a write is queued (the read buffer is reused). The targets stay open.
- * When a target fails (its reader went away: `| head`), the relay closes its end
- * of the pipe: the child's next write meets a broken pipe (SIGPIPE), as it would
- * have writing there directly.
+ * target, masked. Each read goes out in one writev system call straight to the
+ * target's descriptor (a stream would do work per piece, and a read with secrets
+ * in it is many pieces); what the descriptor does not take at once (a full pipe)
+ * waits in the target's queue, with reading paused until it has left, since the
+ * read buffer is reused. The targets stay open. When a target fails (its reader
+ * went away: `| head`), the relay closes its end of the pipe: the child's next
+ * write meets a broken pipe (SIGPIPE), as it would have writing there directly.
  */
 export async function openMaskedRelays(targets: readonly Writable[], secrets: readonly string[]): Promise<MaskedRelay[]> {
   const relays = targets.map((target) => new Relay(target, secrets));
@@ -52,18 +54,18 @@ export async function openMaskedRelays(targets: readonly Writable[], secrets: re
 class Relay {
   readonly onread: OnReadOpts;
   private readonly target: Writable;
+  private readonly fd: number | undefined;
   private readonly masker: Masker;
   private source: Socket | undefined;
-  /** Whether reading is paused until the last write leaves the target's queue. */
+  /** Whether reading is paused until the target's queue is empty. */
   private waiting = false;
-  /** Called when the last write leaves the target's queue. */
+  /** Called when the last queued write leaves the target's queue. */
   private readonly written: (() => void)[] = [];
-  /** The target's descriptor when it is a regular file (a Jenkins log, `> out.log`). */
-  private readonly file: number | undefined;
 
   constructor(target: Writable, secrets: readonly string[]) {
     this.target = target;
-    this.file = regularFileOf(target);
+    const { fd } = target as { fd?: unknown };
+    this.fd = typeof fd === 'number' ? fd : undefined;
     this.masker = new Masker(secrets);
     this.onread = {
       buffer: Buffer.allocUnsafe(PIPE_READ_BYTES),
@@ -88,14 +90,16 @@ class Relay {
     }
   }
 
-  /** Writes the pieces at once; false (pause reading) while they wait in the target's queue. */
+  /** Writes the pieces; false (pause reading) while some wait in the target's queue, or the target failed. */
   private write(pieces: Buffer[]): boolean {
-    const last = pieces.length - 1;
+    if (pieces.length === 0) return true;
+    const rest = this.fd === undefined || this.target.writableLength > 0 ? pieces : this.writeNow(this.fd, pieces);
+    if (rest === undefined) return false;
+    const last = rest.length - 1;
     if (last < 0) return true;
-    if (this.file !== undefined) return this.writeFile(this.file, pieces);
     this.target.cork();
-    for (let index = 0; index < last; index += 1) this.target.write(pieces[index]);
-    this.target.write(pieces[last], () => {
+    for (let index = 0; index < last; index += 1) this.target.write(rest[index]);
+    this.target.write(rest[last], () => {
       for (const settle of this.written.splice(0)) settle();
       if (!this.waiting) return;
       this.waiting = false;
@@ -107,32 +111,24 @@ class Relay {
   }
 
   /**
-   * One writev system call: a file stream would make one write call per piece,
-   * and its writes are synchronous anyway. A failure (a full disk) fails the
-   * target as a failed stream write would.
+   * What of the pieces one writev does not take (a full pipe takes part or
+   * nothing), or undefined when the target failed (its reader is gone, a full
+   * disk): the target fails as a failed stream write would fail it.
    */
-  private writeFile(fd: number, pieces: Buffer[]): boolean {
+  private writeNow(fd: number, pieces: Buffer[]): Buffer[] | undefined {
+    let written = 0;
     try {
-      const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
-      const written = writevSync(fd, pieces);
-      if (written < total) {
-        const rest = Buffer.concat(pieces).subarray(written);
-        for (let at = 0; at < rest.length; ) at += writeSync(fd, rest, at);
-      }
-      return true;
+      written = writevSync(fd, pieces);
     } catch (error) {
-      this.target.destroy(error as Error);
-      return false;
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') {
+        this.target.destroy(error as Error);
+        return undefined;
+      }
     }
-  }
-}
-
-function regularFileOf(target: Writable): number | undefined {
-  const { fd } = target as { fd?: unknown };
-  if (typeof fd !== 'number') return undefined;
-  try {
-    return fstatSync(fd).isFile() ? fd : undefined;
-  } catch {
-    return undefined;
+    let index = 0;
+    while (index < pieces.length && written >= (pieces[index] as Buffer).length) written -= (pieces[index++] as Buffer).length;
+    const rest = pieces.slice(index);
+    if (written > 0) rest[0] = (rest[0] as Buffer).subarray(written);
+    return rest;
   }
 }

@@ -2,9 +2,22 @@
 // credentials in pieces and encodings, prompts, stdin, both streams, TTYs.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeSync,
+} from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { CLI, fixture, runCli, startCli } from '../support/cli.ts';
@@ -228,6 +241,51 @@ describe('masking without mkfifo', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('withAssumedRole: mkfifo: cannot make the pipes masking needs (ENOENT)\n');
     expect(result.stderr).toContain('--no-mask');
+  });
+});
+
+describe('masking into a pipe that is full', () => {
+  it('waits until the reader makes room, and loses nothing', async () => {
+    canary();
+    const dir = mkdtempSync(join(tmpdir(), 'war-full-'));
+    const fifo = join(dir, 'out');
+    const written = join(dir, 'written');
+    await execa('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    // Full before the wrapper starts: its first write of the command's output finds no room (EAGAIN).
+    const filler = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    let filled = 0;
+    try {
+      for (;;) filled += writeSync(filler, Buffer.alloc(4096, '.'));
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toBe('EAGAIN');
+    }
+    closeSync(filler);
+    const stdout = openSync(fifo, constants.O_WRONLY);
+    // Less than the relay's pipe holds, so the command finishes while the wrapper waits.
+    const script = `for i in $(seq 1000); do echo "line $i $AWS_SECRET_ACCESS_KEY"; done; touch ${written}`;
+    const child = spawn(process.execPath, ['--', CLI, ...ROLE, '--mask', '--', 'sh', '-c', script], {
+      env: world.env(),
+      stdio: ['ignore', stdout, 'pipe'],
+    });
+    closeSync(stdout);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const closed = once(child, 'close');
+    while (!existsSync(written) && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Time for the wrapper to read the output and find the pipe full.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const received = buffer(new Socket({ fd: reader, readable: true, writable: false }));
+    const [exitCode] = await closed;
+    rmSync(dir, { recursive: true });
+    const output = await received;
+    expect(stderr).toBe('');
+    expect(exitCode).toBe(0);
+    expect(output.subarray(0, filled).every((byte) => byte === 46)).toBe(true);
+    const lines = Array.from({ length: 1000 }, (_, index) => `line ${index + 1} ****\n`).join('');
+    expect(output.subarray(filled).toString()).toBe(lines);
   });
 });
 
