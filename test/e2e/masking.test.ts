@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { commandWorks } from '../support/available.ts';
 import { CLI, fixture, runCli, startCli } from '../support/cli.ts';
 import { generateCredentials } from '../support/sts-server.ts';
 import { DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
@@ -289,10 +290,13 @@ describe('masking into a pipe that is full', () => {
   });
 });
 
+const perl = commandWorks('perl', ['-e', '1']) || Boolean(process.env.CI);
+if (!perl) console.warn('NOTICE: perl not found; skipping the test that masking pipes are enlarged (they stay at 64 KB here).');
+
 describe('the pipes masking reads', () => {
   const size = (handle: string) => `fcntl(${handle}, 1032, 0)`;
 
-  it('are enlarged to 1 MB when perl is there, so the child writes on while the wrapper masks', async () => {
+  it.skipIf(!perl)('are enlarged to 1 MB when perl is there, so the child writes on while the wrapper masks', async () => {
     canary();
     // In the background: the command looks for up to 5 s.
     const query = `for (1..500) { last if ${size('STDOUT')} >= 1048576 && ${size('STDERR')} >= 1048576; select(undef, undef, undef, 0.01) } print ${size('STDOUT')}; print STDERR ${size('STDERR')}`;
