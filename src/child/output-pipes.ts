@@ -6,7 +6,7 @@
 // removed before the child starts. The wrapper reads its ends into buffers of its
 // own (net's onread) rather than through a Readable's chunks. A pipe holds 64 KB,
 // so the child and the relay would take turns every 64 KB: on Linux perl, when
-// there is one, enlarges the pipes to 1 MB in the background.
+// there is one, enlarges the pipes to 256 KB in the background.
 
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
@@ -72,11 +72,12 @@ export const PIPE_READ_BYTES = 128 * 1024;
 
 /** F_SETPIPE_SZ, Linux's fcntl command for a pipe's capacity. */
 const F_SETPIPE_SZ = 1031;
-const ENLARGED_BYTES = 1024 * 1024;
+/** As fast as 1 MB (npm run bench), at a quarter of the kernel memory and of the user's pipe quota. */
+const ENLARGED_BYTES = 256 * 1024;
 
 /**
- * Asks perl to enlarge the pipes behind these descriptors to 1 MB, without
- * waiting: Node has no fcntl. Into a file, a masked 200 MB takes ~0.15x of the
+ * Asks perl to enlarge the pipes behind these descriptors to 256 KB, without
+ * waiting: Node has no fcntl. Into a file, a masked 200 MB takes 0.1x-0.15x of the
  * unmasked time less (npm run bench). Best effort and harmless either way: no
  * perl (Alpine), a lower /proc/sys/fs/pipe-max-size or a user over its pipe
  * quota leaves them at 64 KB, a pipe enlarged after the child's first writes

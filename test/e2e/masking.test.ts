@@ -296,13 +296,13 @@ if (!perl) console.warn('NOTICE: perl not found; skipping the test that masking 
 describe('the pipes masking reads', () => {
   const size = (handle: string) => `fcntl(${handle}, 1032, 0)`;
 
-  it.skipIf(!perl)('are enlarged to 1 MB when perl is there, so the child writes on while the wrapper masks', async () => {
+  it.skipIf(!perl)('are enlarged to 256 KB when perl is there, so the child writes on while the wrapper masks', async () => {
     canary();
     // In the background: the command looks for up to 5 s.
-    const query = `for (1..500) { last if ${size('STDOUT')} >= 1048576 && ${size('STDERR')} >= 1048576; select(undef, undef, undef, 0.01) } print ${size('STDOUT')}; print STDERR ${size('STDERR')}`;
+    const query = `for (1..500) { last if ${size('STDOUT')} >= 262144 && ${size('STDERR')} >= 262144; select(undef, undef, undef, 0.01) } print ${size('STDOUT')}; print STDERR ${size('STDERR')}`;
     const result = await runCli([...ROLE, '--mask', '--', 'perl', '-e', query], { env: world.env() });
-    expect(result.stdout).toBe('1048576');
-    expect(result.stderr).toBe('1048576');
+    expect(result.stdout).toBe('262144');
+    expect(result.stderr).toBe('262144');
   });
 
   it('work as well without perl, and nothing says so', async () => {
