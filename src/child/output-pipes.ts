@@ -86,12 +86,16 @@ const ENLARGED_BYTES = 256 * 1024;
 function enlarge(fds: readonly number[]): void {
   if (process.platform !== 'linux') return;
   const script = `for (@ARGV) { open(my $pipe, '<&=', $_) or next; fcntl($pipe, ${F_SETPIPE_SZ}, ${ENLARGED_BYTES}) }`;
-  const perl = spawn('perl', ['-e', script, ...fds.map((_, index) => String(3 + index))], {
-    stdio: ['ignore', 'ignore', 'ignore', ...fds],
-    env: { PATH: process.env.PATH ?? '' },
-  });
-  perl.on('error', () => undefined);
-  perl.unref();
+  try {
+    const perl = spawn('perl', ['-e', script, ...fds.map((_, index) => String(3 + index))], {
+      stdio: ['ignore', 'ignore', 'ignore', ...fds],
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    perl.on('error', () => undefined);
+    perl.unref();
+  } catch {
+    // A spawn that fails at once (child_process throws for some errors rather than emitting them): 64 KB it is.
+  }
 }
 
 function unusableTmpdir(cause: unknown): ConfigurationError {
