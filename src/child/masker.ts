@@ -2,24 +2,17 @@
 // secrets with ****, across chunk boundaries, holding back only bytes that could
 // begin a secret. Pure: bytes in, slices of them out.
 
-import { anchorStart, formsOf, type SecretGroup, secretGroups } from './secret-forms.ts';
+import { type ByteAnchor, chooseAnchors, formsOf, type SecretGroup, secretGroups } from './secret-forms.ts';
 
 const MASK = Buffer.from('****');
 const EMPTY = Buffer.alloc(0);
 
-/** How much output to count bytes of before choosing search keys, and how often to choose again. */
+/** How much output to count bytes of before choosing the bytes to look for, and how often to choose again. */
 export interface Sampling {
   bytes: number;
   every: number;
 }
 const SAMPLING: Sampling = { bytes: 16 * 1024, every: 16 * 1024 * 1024 };
-
-interface Anchor {
-  group: SecretGroup;
-  /** The search key: the group's run from `offset` on. */
-  key: Buffer;
-  offset: number;
-}
 
 interface Match {
   start: number;
@@ -34,10 +27,10 @@ interface Match {
  */
 export class Masker {
   private readonly groups: SecretGroup[];
-  private anchors: Anchor[];
+  private anchors: ByteAnchor[];
   private readonly longest: number;
-  /** The forms starting with each byte value, or undefined. */
-  private readonly startingWith: (Buffer[] | undefined)[] = new Array(256).fill(undefined);
+  /** The first bytes of the forms, each with the forms starting with it. */
+  private readonly startingWith: { byte: number; forms: Buffer[] }[] = [];
   private pending: Buffer = EMPTY;
   private readonly counts = new Uint32Array(256);
   private counted = 0;
@@ -47,12 +40,14 @@ export class Masker {
   constructor(secrets: readonly string[], sampling: Sampling = SAMPLING) {
     this.sampling = sampling;
     this.groups = secretGroups(secrets);
-    this.anchors = this.groups.map((group) => ({ group, key: group.run, offset: 0 }));
+    this.anchors = chooseAnchors(this.groups, this.counts);
     const forms = formsOf(this.groups);
     this.longest = forms[0]?.length ?? 0;
     for (const form of forms) {
-      const first = form[0] as number;
-      this.startingWith[first] = [...(this.startingWith[first] ?? []), form];
+      const byte = form[0] as number;
+      const starting = this.startingWith.find((entry) => entry.byte === byte);
+      if (starting === undefined) this.startingWith.push({ byte, forms: [form] });
+      else starting.forms.push(form);
     }
   }
 
@@ -73,7 +68,7 @@ export class Masker {
     return shown;
   }
 
-  /** Counts the bytes of a stretch of output, then re-chooses each group's search key from the counts. */
+  /** Counts the bytes of a stretch of output, then chooses again, from the counts, the bytes to look for. */
   private sample(chunk: Buffer): void {
     if (this.untilSample >= chunk.length) {
       this.untilSample -= chunk.length;
@@ -85,10 +80,7 @@ export class Masker {
     this.counted += end - this.untilSample;
     this.untilSample = 0;
     if (this.counted < this.sampling.bytes) return;
-    this.anchors = this.groups.map((group) => {
-      const offset = anchorStart(group.run, this.counts);
-      return { group, key: group.run.subarray(offset), offset };
-    });
+    this.anchors = chooseAnchors(this.groups, this.counts);
     this.counts.fill(0);
     this.counted = 0;
     this.untilSample = this.sampling.every;
@@ -118,36 +110,47 @@ export class Masker {
   /** Every complete form in `data`, sorted, longest first at a place. */
   private findForms(data: Buffer): Match[] {
     const matches: Match[] = [];
-    for (const { group, key, offset } of this.anchors) {
-      for (let at = data.indexOf(key); at !== -1; at = data.indexOf(key, at + 1)) {
-        for (const form of group.forms) {
-          const start = at - offset - form.runOffset;
-          const end = start + form.bytes.length;
-          if (start >= 0 && end <= data.length && holdsAt(data, start, form.bytes)) {
-            matches.push({ start, length: form.bytes.length });
+    let sorted = true;
+    for (const { byte, groups } of this.anchors) {
+      for (let at = data.indexOf(byte); at !== -1; at = data.indexOf(byte, at + 1)) {
+        for (const { group, offset } of groups) {
+          for (const form of group.forms) {
+            const start = at - offset - form.runOffset;
+            const end = start + form.bytes.length;
+            if (start >= 0 && end <= data.length && holdsAt(data, start, form.bytes)) {
+              const last = matches[matches.length - 1];
+              if (last !== undefined && (start < last.start || (start === last.start && form.bytes.length > last.length))) sorted = false;
+              matches.push({ start, length: form.bytes.length });
+              break;
+            }
+          }
+        }
+      }
+    }
+    return sorted ? matches : matches.sort((a, b) => a.start - b.start || b.length - a.length);
+  }
+
+  /**
+   * Where, near the end of `data`, a form starts that runs past it: the output
+   * may go on into a secret. Each first byte is looked for at memchr speed
+   * (forms start with a handful of distinct bytes) rather than every byte of the
+   * last few hundred checked in a loop.
+   */
+  private partialStarts(data: Buffer): number[] {
+    const starts: number[] = [];
+    const end = data.length;
+    const from = Math.max(0, end - this.longest + 1);
+    for (const { byte, forms } of this.startingWith) {
+      for (let at = data.indexOf(byte, from); at !== -1; at = data.indexOf(byte, at + 1)) {
+        for (const form of forms) {
+          if (form.length > end - at && continuesInto(data, at, form)) {
+            starts.push(at);
             break;
           }
         }
       }
     }
-    return matches.sort((a, b) => a.start - b.start || b.length - a.length);
-  }
-
-  /** Where, near the end of `data`, a form starts that runs past it: the output may go on into a secret. */
-  private partialStarts(data: Buffer): number[] {
-    const starts: number[] = [];
-    const end = data.length;
-    for (let at = Math.max(0, end - this.longest + 1); at < end; at += 1) {
-      const forms = this.startingWith[data[at] as number];
-      if (forms === undefined) continue;
-      for (const form of forms) {
-        if (form.length > end - at && continuesInto(data, at, form)) {
-          starts.push(at);
-          break;
-        }
-      }
-    }
-    return starts;
+    return starts.length > 1 ? starts.sort((a, b) => a - b) : starts;
   }
 }
 

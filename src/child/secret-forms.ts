@@ -15,8 +15,8 @@ const ENCODERS: readonly Encoder[] = [
 
 /** Characters every encoder above leaves as they are. */
 const UNCHANGED_RUN = /[A-Za-z0-9._~-]+/g;
-/** The shortest search key worth having: shorter ones stop the search too often. */
-const MIN_ANCHOR = 6;
+/** The shortest run to group a secret's forms around; with less, each form is a group of its own. */
+const MIN_RUN = 6;
 
 export interface SecretForm {
   bytes: Buffer;
@@ -52,7 +52,7 @@ export function secretGroups(secrets: readonly string[]): SecretGroup[] {
     const forms = [...encoded]
       .map(([form, runOffset]) => ({ bytes: Buffer.from(form), runOffset }))
       .sort((a, b) => b.bytes.length - a.bytes.length);
-    if (run !== undefined && run.text.length >= MIN_ANCHOR) {
+    if (run !== undefined && run.text.length >= MIN_RUN) {
       groups.push({ run: Buffer.from(run.text), forms });
     } else {
       // No distinctive run (a short or symbol-heavy secret): each form is its own group.
@@ -62,19 +62,45 @@ export function secretGroups(secrets: readonly string[]): SecretGroup[] {
   return groups;
 }
 
+/** A byte to look for in the output, and where it sits in the run of each group it finds. */
+export interface ByteAnchor {
+  byte: number;
+  groups: { group: SecretGroup; offset: number }[];
+}
+
 /**
- * Where in `run` to start the search key: at the byte `counts` (how often each
- * byte value occurred in recent output) shows least often, keeping at least
- * MIN_ANCHOR bytes. Buffer#indexOf skips to the key's first byte at memchr speed,
- * so a first byte the output rarely holds makes the search nearly free, while one
- * it often holds (a digit in timestamps) made it up to 40 times slower.
+ * What one pass over the output costs, in bytes of a 16 KB sample that stop it
+ * (a false hit: a call and a check or two): Buffer#indexOf finds a byte at
+ * memchr speed, so a pass over a 128 KB read costs about as much as 40 hits.
  */
-export function anchorStart(run: Buffer, counts: Uint32Array): number {
-  let best = 0;
-  for (let at = 1; at <= run.length - MIN_ANCHOR; at += 1) {
-    if ((counts[run[at] as number] as number) < (counts[run[best] as number] as number)) best = at;
+const PASS_COST = 5;
+
+/**
+ * The bytes to look for so that every group is found, chosen from `counts`
+ * (how often each byte value occurred in recent output): a weighted set cover,
+ * each step taking the byte with the least cost per group it adds, a pass plus
+ * its hits. Mostly one byte the output rarely holds that all the secrets
+ * contain, so the output is read once rather than once per secret.
+ */
+export function chooseAnchors(groups: readonly SecretGroup[], counts: Uint32Array): ByteAnchor[] {
+  const anchors: ByteAnchor[] = [];
+  let left = [...groups];
+  while (left.length > 0) {
+    // How many of the groups left hold each byte.
+    const holding = new Uint8Array(256);
+    for (const group of left) for (const byte of new Set(group.run)) holding[byte] = (holding[byte] as number) + 1;
+    let best: { byte: number; cost: number } | undefined;
+    for (let byte = 0; byte < 256; byte += 1) {
+      if (holding[byte] === 0) continue;
+      const cost = (PASS_COST + (counts[byte] as number)) / (holding[byte] as number);
+      if (best === undefined || cost < best.cost) best = { byte, cost };
+    }
+    const byte = (best as { byte: number }).byte;
+    const covered = left.filter((group) => group.run.includes(byte));
+    anchors.push({ byte, groups: covered.map((group) => ({ group, offset: group.run.indexOf(byte) })) });
+    left = left.filter((group) => !covered.includes(group));
   }
-  return best;
+  return anchors;
 }
 
 /** Every form in the groups, once, longest first. */
