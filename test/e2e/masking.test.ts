@@ -231,13 +231,19 @@ describe('masking a large output', () => {
   });
 });
 
+/** A directory to be the whole PATH: these commands, found on this one, and nothing else. */
+async function pathWith(...commands: string[]): Promise<string> {
+  const bin = mkdtempSync(join(tmpdir(), 'war-bin-'));
+  for (const command of commands) symlinkSync((await execa('sh', ['-c', `command -v ${command}`])).stdout, join(bin, command));
+  return bin;
+}
+
 describe('masking without mkfifo', () => {
   it('stops with a clear error before the command runs', async () => {
     canary();
-    // A PATH with sh in it and no mkfifo.
-    const bin = mkdtempSync(join(tmpdir(), 'war-bin-'));
-    symlinkSync('/bin/sh', join(bin, 'sh'));
+    const bin = await pathWith('sh');
     const result = await runCli([...ROLE, '--mask', '--', 'sh', '-c', 'echo ran'], { env: world.env({ PATH: bin }) });
+    rmSync(bin, { recursive: true });
     expect(result.exitCode).toBe(78);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('withAssumedRole: mkfifo: cannot make the pipes masking needs (ENOENT)\n');
@@ -307,10 +313,7 @@ describe('the pipes masking reads', () => {
 
   it('work as well without perl, and nothing says so', async () => {
     canary();
-    // A PATH with sh and mkfifo in it and no perl.
-    const bin = mkdtempSync(join(tmpdir(), 'war-bin-'));
-    symlinkSync('/bin/sh', join(bin, 'sh'));
-    symlinkSync((await execa('sh', ['-c', 'command -v mkfifo'])).stdout, join(bin, 'mkfifo'));
+    const bin = await pathWith('sh', 'mkfifo');
     const result = await runCli([...ROLE, '--mask', '--', 'sh', '-c', 'echo "$AWS_SECRET_ACCESS_KEY"'], { env: world.env({ PATH: bin }) });
     rmSync(bin, { recursive: true });
     expect(result.stderr).toBe('');
