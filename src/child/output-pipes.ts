@@ -49,11 +49,15 @@ export async function outputPipes(reads: readonly OnReadOpts[]): Promise<OutputP
         opened.push(theirs);
         return { ours, theirs };
       });
-      enlarge(ends.map(({ ours }) => ours));
-      return ends.map(({ ours, theirs }, index) => ({
+      const pipes = ends.map(({ ours, theirs }, index) => ({
         ours: new Socket({ fd: ours, readable: true, writable: false, onread: reads[index] as OnReadOpts }),
         theirs,
       }));
+      enlarge(
+        ends.map(({ ours }) => ours),
+        pipes.map(({ ours }) => ours),
+      );
+      return pipes;
     } catch (error) {
       for (const fd of opened) closeSync(fd);
       throw error;
@@ -81,21 +85,27 @@ const ENLARGED_BYTES = 256 * 1024;
  * unmasked time less (npm run bench). Best effort and harmless either way: no
  * perl (Alpine), a lower /proc/sys/fs/pipe-max-size or a user over its pipe
  * quota leaves them at 64 KB, a pipe enlarged after the child's first writes
- * keeps them.
+ * keeps them. Asked on the next turn of the event loop, by when the command has
+ * mostly been started: perl's start then falls within the command's own, not
+ * before it; unless a socket is closed by then (a command that ended at once),
+ * its descriptor gone or another's.
  */
-function enlarge(fds: readonly number[]): void {
+function enlarge(fds: readonly number[], sockets: readonly Socket[]): void {
   if (process.platform !== 'linux') return;
   const script = `for (@ARGV) { open(my $pipe, '<&=', $_) or next; fcntl($pipe, ${F_SETPIPE_SZ}, ${ENLARGED_BYTES}) }`;
-  try {
-    const perl = spawn('perl', ['-e', script, ...fds.map((_, index) => String(3 + index))], {
-      stdio: ['ignore', 'ignore', 'ignore', ...fds],
-      env: { PATH: process.env.PATH ?? '' },
-    });
-    perl.on('error', () => undefined);
-    perl.unref();
-  } catch {
-    // A spawn that fails at once (child_process throws for some errors rather than emitting them): 64 KB it is.
-  }
+  setImmediate(() => {
+    if (sockets.some((socket) => socket.destroyed)) return;
+    try {
+      const perl = spawn('perl', ['-e', script, ...fds.map((_, index) => String(3 + index))], {
+        stdio: ['ignore', 'ignore', 'ignore', ...fds],
+        env: { PATH: process.env.PATH ?? '' },
+      });
+      perl.on('error', () => undefined);
+      perl.unref();
+    } catch {
+      // A spawn that fails at once (child_process throws for some errors rather than emitting them): 64 KB it is.
+    }
+  });
 }
 
 function unusableTmpdir(cause: unknown): ConfigurationError {
