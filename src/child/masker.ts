@@ -31,6 +31,10 @@ export class Masker {
   private readonly longest: number;
   /** The first bytes of the forms, each with the forms starting with it. */
   private readonly startingWith: { byte: number; forms: Buffer[] }[] = [];
+  /** 1 at each first byte of a form. */
+  private readonly firstBytes = new Uint8Array(256);
+  /** 1 at (a << 8 | b) for each two bytes a, b that follow one another in a form. */
+  private readonly adjacent = new Uint8Array(256 * 256);
   private pending: Buffer = EMPTY;
   private readonly counts = new Uint32Array(256);
   private counted = 0;
@@ -45,6 +49,8 @@ export class Masker {
     this.longest = forms[0]?.length ?? 0;
     for (const form of forms) {
       const byte = form[0] as number;
+      this.firstBytes[byte] = 1;
+      for (let at = 1; at < form.length; at += 1) this.adjacent[((form[at - 1] as number) << 8) | (form[at] as number)] = 1;
       const starting = this.startingWith.find((entry) => entry.byte === byte);
       if (starting === undefined) this.startingWith.push({ byte, forms: [form] });
       else starting.forms.push(form);
@@ -139,6 +145,11 @@ export class Masker {
   private partialStarts(data: Buffer): number[] {
     const starts: number[] = [];
     const end = data.length;
+    if (end === 0) return starts;
+    // A form begun and not finished ends the data with its first byte or with two of its bytes
+    // side by side: mostly neither, and a look at the last two bytes spares the search.
+    const last = data[end - 1] as number;
+    if (this.firstBytes[last] === 0 && (end === 1 || this.adjacent[((data[end - 2] as number) << 8) | last] === 0)) return starts;
     const from = Math.max(0, end - this.longest + 1);
     for (const { byte, forms } of this.startingWith) {
       for (let at = data.indexOf(byte, from); at !== -1; at = data.indexOf(byte, at + 1)) {
