@@ -61,9 +61,18 @@ export class Masker {
   mask(chunk: Buffer): Buffer[] {
     if (this.groups.length === 0) return [chunk];
     this.sample(chunk);
-    const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const { shown, held } = this.scan(data, false);
-    this.pending = held;
+    const held = this.pending;
+    if (held.length > 0 && chunk.length > this.longest) {
+      // Not the whole chunk copied behind the held bytes: a form that begins in them,
+      // in the last at the latest, ends within the chunk's first `longest - 1` bytes.
+      const { shown, until } = this.settle(Buffer.concat([held, chunk.subarray(0, this.longest - 1)]), held.length);
+      const rest = this.scan(chunk.subarray(until - held.length), false);
+      this.pending = rest.held;
+      for (const piece of rest.shown) shown.push(piece);
+      return shown;
+    }
+    const { shown, held: next } = this.scan(held.length === 0 ? chunk : Buffer.concat([held, chunk]), false);
+    this.pending = next;
     return shown;
   }
 
@@ -111,6 +120,25 @@ export class Masker {
     const hold = partial[next] ?? data.length;
     if (hold > position) pieces.push(data.subarray(position, hold));
     return { shown: pieces, held: hold >= data.length ? EMPTY : Buffer.from(data.subarray(hold)) };
+  }
+
+  /**
+   * The held bytes and enough after them (`seam`) for every form beginning in
+   * them to be complete or not: what to show of them, masked, and where in `seam`
+   * the rest begins (past a form that ran on beyond them).
+   */
+  private settle(seam: Buffer, heldLength: number): { shown: Buffer[]; until: number } {
+    const shown: Buffer[] = [];
+    let position = 0;
+    for (const match of this.findForms(seam)) {
+      if (match.start >= heldLength) break;
+      if (match.start < position) continue;
+      if (match.start > position) shown.push(seam.subarray(position, match.start));
+      shown.push(MASK);
+      position = match.start + match.length;
+    }
+    if (position < heldLength) shown.push(seam.subarray(position, heldLength));
+    return { shown, until: Math.max(position, heldLength) };
   }
 
   /** Every complete form in `data`, sorted, longest first at a place. */

@@ -98,6 +98,14 @@ describe('MaskStream', () => {
     expect(await mask([`x ${longest.slice(0, -1)}`, `${longest.slice(-1)} y`])).toBe('x **** y');
   });
 
+  it('masks a form begun in the last held-back byte and ended in a long next chunk', async () => {
+    // 'abcZ' might begin the second secret and holds the first's first byte: both are held back.
+    const secrets = ['Zlongest/secret', 'abcZqrstuvw'];
+    const after = ` ${'y'.repeat(60)}`;
+    expect(await mask(['x abcZ', `longest%2Fsecret${after}`], secrets)).toBe(`x abc****${after}`);
+    expect(await mask(['x abcZ', `qrstuvw${after}`], secrets)).toBe(`x ****${after}`);
+  });
+
   it('is binary-safe', async () => {
     const binary = Buffer.from([0, 255, 1, 128, ...Buffer.from(KEY), 10, 0xc3]);
     const out = Buffer.concat(
