@@ -31,13 +31,11 @@ const descriptor = (fd: number) => fd as 3;
 
 /** Runs the child to its end and returns its exit code (128+n when it died of signal n). */
 export async function runChild(options: RunChildOptions): Promise<number> {
+  const { execa } = await import('execa');
   const [file, ...args] = options.argv;
   // Masked, the child writes into pipes of ours, read and masked into our stdout and stderr.
-  // Asked for first: mkfifo runs on another core while execa loads, rather than after it.
-  const [relays, { execa }] = await Promise.all([
-    options.maskSecrets === undefined ? undefined : openMaskedRelays([process.stdout, process.stderr], options.maskSecrets),
-    import('execa'),
-  ]);
+  const relays =
+    options.maskSecrets === undefined ? undefined : await openMaskedRelays([process.stdout, process.stderr], options.maskSecrets);
   // From here to execa() nothing awaits, so no signal can fall between the two handlers.
   const forwarder = forwardSignals(options.killGraceMs, options.log);
   options.beforeSpawn?.();
