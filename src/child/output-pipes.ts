@@ -85,10 +85,10 @@ const ENLARGED_BYTES = 256 * 1024;
  * unmasked time less (npm run bench). Best effort and harmless either way: no
  * perl (Alpine), a lower /proc/sys/fs/pipe-max-size or a user over its pipe
  * quota leaves them at 64 KB, a pipe enlarged after the child's first writes
- * keeps them. Asked on the next turn of the event loop, by when the command has
- * mostly been started: perl's start then falls within the command's own, not
- * before it; unless a socket is closed by then (a command that ended at once),
- * its descriptor gone or another's.
+ * keeps them. Asked on the next turn of the event loop, by which time the
+ * command has usually been started, so that perl starts alongside it rather
+ * than ahead of it; not asked if a socket has closed by then (a command that
+ * ended at once): its descriptor may be gone, or another's.
  */
 function enlarge(fds: readonly number[], sockets: readonly Socket[]): void {
   if (process.platform !== 'linux') return;
