@@ -4,6 +4,7 @@
 import { userInfo } from 'node:os';
 import { basename } from 'node:path';
 import { onStopSignal } from './child/signals.ts';
+import type { CommandIo } from './commands/command-io.ts';
 import { exitCodeOf } from './errors.ts';
 import type { Options, Verbosity } from './options/command-options.ts';
 import { envVarName } from './options/definitions.ts';
@@ -12,14 +13,6 @@ import { parseArgv, splitAtDoubleDash } from './options/parse-argv.ts';
 import { mergeEnvFiles, readEnvFiles } from './options/read-env-files.ts';
 import { mergeSettings, settingsFromFlags, settingsFromVariables } from './options/settings.ts';
 import { createReporter } from './output/reporter.ts';
-
-/** What a command may do besides returning its exit code. */
-export interface CommandIo {
-  env: Readonly<Record<string, string | undefined>>;
-  stdout(text: string): void;
-  /** Hands signal handling over from "end at once" to the child's forwarding. */
-  releaseSignals(): void;
-}
 
 function currentUser(): string {
   try {

@@ -2,7 +2,6 @@
 // cross-account chain works, one line per check, a fix under each failing one.
 import { configuredEndpoint } from '../aws/endpoints.ts';
 import { probeInstanceMetadata } from '../checks/probe-instance-metadata.ts';
-import type { CommandIo } from '../cli.ts';
 import { assumeTargetRole, getCallerArn, ROLE_CHAINING_CAP_SECONDS, resolveStsRegion } from '../credentials/assume-role.ts';
 import { resolveSourceCredentials, type SourceCredentials } from '../credentials/source-credentials.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
@@ -10,6 +9,7 @@ import { ExitCode, exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
 import type { DoctorOptions } from '../options/command-options.ts';
 import { describeRegion } from '../options/describe-plan.ts';
 import { describeAssumed } from '../output/reporter.ts';
+import type { CommandIo } from './command-io.ts';
 
 type Status = 'ok' | 'info' | 'warn' | 'FAIL';
 

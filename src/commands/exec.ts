@@ -1,13 +1,13 @@
 // Default command: assume the role, run the command with its credentials.
 
 import { configuredEndpoint, stsEndpointUrl } from '../aws/endpoints.ts';
-import type { CommandIo } from '../cli.ts';
 import { resolveStsRegion } from '../credentials/assume-role.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
 import { withAssumedRole } from '../library.ts';
 import { type ExecOptions, roleRequestOf } from '../options/command-options.ts';
 import { describeExecPlan } from '../options/describe-plan.ts';
 import { createReporter, describeAssumed } from '../output/reporter.ts';
+import type { CommandIo } from './command-io.ts';
 
 export async function execCommand(options: ExecOptions, io: CommandIo): Promise<number> {
   const reporter = createReporter(options.verbosity);

@@ -1,5 +1,5 @@
 // print: credentials to stdout on purpose, for eval, credential_process or scripts.
-import type { CommandIo } from '../cli.ts';
+
 import {
   type CacheContent,
   type CachedCredentials,
@@ -17,6 +17,7 @@ import { assumeRole } from '../library.ts';
 import { type PrintOptions, roleRequestOf } from '../options/command-options.ts';
 import { formatCredentials, type PrintableCredentials } from '../output/format-credentials.ts';
 import { createReporter, describeAssumed, type Reporter } from '../output/reporter.ts';
+import type { CommandIo } from './command-io.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

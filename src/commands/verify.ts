@@ -1,11 +1,11 @@
 // verify: assume the role, then see per region whether ec2:DescribeInstances works
 // and how many instances it shows: the seed's manual check as one command.
 import { countInstances, type RegionCheck } from '../checks/count-instances.ts';
-import type { CommandIo } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
 import { assumeRole } from '../library.ts';
 import { roleRequestOf, type VerifyOptions } from '../options/command-options.ts';
 import { createReporter } from '../output/reporter.ts';
+import type { CommandIo } from './command-io.ts';
 
 /** `arn:aws:sts::521111111144:assumed-role/...` -> `521111111144`. */
 const accountOf = (arn: string) => arn.split(':')[4] ?? '';
