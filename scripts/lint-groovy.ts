@@ -20,6 +20,7 @@ const lint = spawnSync('npm-groovy-lint', ['--noserver', '--failon', 'warning', 
   stdio: ['ignore', 'pipe', 'inherit'],
   encoding: 'utf8',
 });
-if (lint.status !== 0) process.stdout.write(lint.stdout);
+if (lint.error) console.error(`lint-groovy: cannot run npm-groovy-lint (${lint.error.message}): run it through npm run lint`);
+else if (lint.status !== 0) process.stdout.write(lint.stdout);
 else console.log('npm-groovy-lint: jenkins/vars and Jenkinsfile.example are clean');
 process.exit(lint.status ?? 1);

@@ -7,7 +7,7 @@ import { type CommandName, envVarName, OPTIONS, type OptionSpec } from '../src/o
 export const START = '<!-- options:start -->';
 export const END = '<!-- options:end -->';
 
-const ALL: CommandName[] = ['exec', 'print', 'verify', 'policies', 'doctor'];
+const ALL: CommandName[] = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor'];
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
 function commandsOf(spec: OptionSpec): string {
@@ -29,10 +29,12 @@ function meaningOf(spec: OptionSpec): string {
 }
 
 export function optionsTable(): string {
-  const rows = (Object.entries(OPTIONS) as [string, OptionSpec][]).map(([name, spec]) => {
-    const flag = spec.type === 'boolean' ? `\`--${name}\`` : spec.type === 'array' ? `\`--${name} FILE\`` : `\`--${name} VALUE\``;
-    return `| ${flag} | \`${envVarName(name)}\` | ${cell(spec.defaultDescription ?? '')} | ${cell(meaningOf(spec))} |`;
-  });
+  const rows = (Object.entries(OPTIONS) as [string, OptionSpec][])
+    .filter(([, spec]) => !spec.hidden)
+    .map(([name, spec]) => {
+      const flag = spec.type === 'boolean' ? `\`--${name}\`` : spec.type === 'array' ? `\`--${name} FILE\`` : `\`--${name} VALUE\``;
+      return `| ${flag} | \`${envVarName(name)}\` | ${cell(spec.defaultDescription ?? '')} | ${cell(meaningOf(spec))} |`;
+    });
   return ['| Flag | Environment variable | Default | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 

@@ -58,6 +58,8 @@ async function runCommand(options: Options, io: CommandIo): Promise<number> {
       return (await import('./commands/exec.ts')).execCommand(options, io);
     case 'print':
       return (await import('./commands/print.ts')).printCommand(options, io);
+    case 'serve':
+      return (await import('./commands/serve.ts')).serveCommand(options, io);
     case 'verify':
       return (await import('./commands/verify.ts')).verifyCommand(options, io);
     case 'policies':

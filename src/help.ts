@@ -8,6 +8,10 @@ import { VERSION } from './version.ts';
 export const COMMAND_SUMMARIES: Record<CommandName, { usage: string; summary: string }> = {
   exec: { usage: '$0 [options] -- <command> [args...]', summary: 'assume the role and run the command with its credentials' },
   print: { usage: '$0 print [options]', summary: 'write the credentials to stdout on purpose (env, process, json)' },
+  serve: {
+    usage: '$0 serve --dir DIR [options]',
+    summary: 'share the credentials with other processes as an AWS profile in DIR, refreshed until DIR is removed',
+  },
   verify: { usage: '$0 verify [options]', summary: 'assume the role and check ec2:DescribeInstances per region' },
   policies: { usage: '$0 policies [options]', summary: 'print the IAM documents of the cross-account set-up' },
   doctor: { usage: '$0 doctor [options]', summary: 'diagnose source credentials, instance metadata and the role' },
@@ -21,6 +25,7 @@ const EPILOGUE = [
 
 function addOptions(yargs: Argv, command: CommandName): Argv {
   for (const [name, spec] of optionsOf(command)) {
+    if (spec.hidden) continue;
     yargs.option(name, {
       type: spec.type,
       describe: spec.description,

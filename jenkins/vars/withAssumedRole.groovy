@@ -1,12 +1,13 @@
 /*
  * withAssumedRole: run a command, or a block of steps, with the credentials of an
  * IAM role assumed from the agent's own (instance profile, profile, or the keys of
- * an enclosing withCredentials). Help: vars/withAssumedRole.txt.
+ * an enclosing withCredentials). Help: vars/withAssumedRole.txt; docs/jenkins.md.
  *
  * Secrets never pass through this file. Parameters reach the shipped CLI as
- * WITH_ASSUMED_ROLE_* variables through withEnv and single-quoted sh scripts, so no
- * value is ever shell text; the CLI writes credentials only to the child's
- * environment or to a 0600 cache file in the step's own temporary folder.
+ * WITH_ASSUMED_ROLE_* variables through withEnv, each `$` doubled since withEnv
+ * expands its values, and single-quoted sh scripts name them, so a value is data,
+ * never shell text. Decisions and messages live in the CLI; this file passes
+ * parameters, runs the CLI, and binds what only Jenkins can bind: the body.
  */
 
 /** Step parameter -> CLI setting (WITH_ASSUMED_ROLE_<name>). */
@@ -22,6 +23,8 @@ Map<String, String> settingNames() {
         region: 'REGION',
         externalId: 'EXTERNAL_ID',
         profile: 'PROFILE',
+        credentials: 'CREDENTIALS',
+        refresh: 'REFRESH',
     ]
 }
 
@@ -33,10 +36,11 @@ List<String> stepParameters() {
 String describeExitCode(int status) {
     Map<Integer, String> meanings = [
         64: 'a parameter is not valid',
+        69: 'no usable Node.js where the step runs',
         70: 'internal error',
         75: 'STS failed or timed out after retries',
         77: 'STS refused the credentials or the role',
-        78: 'configuration: no source credentials, or a limit exceeded',
+        78: 'configuration: no source credentials, a limit exceeded, or an agent variable that would win over the role',
         126: 'the command cannot be executed',
         127: 'the command was not found',
     ]
@@ -59,64 +63,83 @@ void checkArguments(Map args, Closure body) {
     if (args.containsKey('returnStatus') && !args.command) {
         error('withAssumedRole: returnStatus applies to command: only; a block returns what its last step returns')
     }
-    for (String name in ['node', 'cli']) {
-        String value = args[name] == null ? '' : args[name].toString()
-        if (value.contains("'") || value.contains('\n')) {
-            error("withAssumedRole: ${name} must not contain quotes or newlines")
-        }
+    if (args.containsKey('refresh') && !args.command) {
+        error('withAssumedRole: refresh applies to command: only; a block\'s credentials always refresh')
+    }
+    if (args.containsKey('credentials') && args.command) {
+        error('withAssumedRole: credentials applies to a block only; command: builds its environment itself')
     }
 }
 
-/** The CLI settings as withEnv entries: values stay data, never shell text. */
+/** withEnv expands $NAME and turns $$ into $: every $ doubled, a value arrives as written. */
+String data(Object value) {
+    return value.toString().replace('$', '$$')
+}
+
+/** The CLI settings as withEnv entries. */
 List<String> settingsEnvironment(Map args) {
     List<String> entries = []
     Map<String, String> names = settingNames()
     for (String name in names.keySet()) {
         if (args[name] != null) {
-            entries << "WITH_ASSUMED_ROLE_${names[name]}=${args[name]}"
+            entries << "WITH_ASSUMED_ROLE_${names[name]}=${data(args[name])}"
         }
     }
     return entries
 }
 
 /** The shipped CLI, written out of the library resources (or the installed one named by cli:). */
-Map prepareCli(Map args, String tmp) {
+Map prepareCli(Map args, String folder) {
     if (args.cli) {
-        return [command: '"$WAR_CLI"', cli: args.cli.toString(), node: '']
+        return [command: '"$WAR_CLI"', environment: ["WAR_CLI=${data(args.cli)}"]]
     }
-    String cli = "${tmp}/with-assumed-role.cjs"
+    String cli = "${folder}/with-assumed-role.cjs"
     writeFile(file: cli, text: libraryResource('with-assumed-role/with-assumed-role.cjs'))
-    return [command: '"$WAR_NODE" -- "$WAR_CLI"', cli: cli, node: (args.node ?: 'node').toString()]
+    // Without a usable node, say so in one line with the fixes, not just "node: not found".
+    String command = 'if ! command -v "$WAR_NODE" >/dev/null 2>&1; then ' +
+        'echo "withAssumedRole: $WAR_NODE: not found here; the step runs its CLI with Node.js 22 or newer. ' +
+        'Call the step outside the container, use an image with node 22+, or pass node: or cli:" >&2; exit 69; fi; ' +
+        '"$WAR_NODE" -- "$WAR_CLI"'
+    return [command: command, environment: ["WAR_NODE=${data(args.node ?: 'node')}", "WAR_CLI=${data(cli)}"]]
 }
 
-/** A fresh 0700 folder (mktemp) under the build's temporary folder, and the compile cache beside it. */
-Map makeStepFolder() {
+/** A fresh 0700 folder (mktemp) under the build's temporary folder. */
+String makeStepFolder() {
     String base = pwd(tmp: true)
     String folder = ''
-    withEnv(["WAR_TMP_BASE=${base}"]) {
+    withEnv(["WAR_TMP_BASE=${data(base)}"]) {
         String script = 'mkdir -p "$WAR_TMP_BASE" && mktemp -d "$WAR_TMP_BASE/with-assumed-role.XXXXXX"'
         folder = sh(script: script, returnStdout: true, label: 'withAssumedRole: temporary folder').trim()
     }
-    if (folder.contains("'") || folder.contains('\n')) {
-        error('withAssumedRole: the build\'s temporary folder path holds a quote; move the workspace')
+    if (folder.contains('\'') || folder.contains('\n')) {
+        error('withAssumedRole: the build\'s temporary folder path holds a quote or a newline; move the workspace')
     }
-    return [path: folder, compileCache: "${base}/with-assumed-role-compile-cache"]
+    return folder
 }
 
+/** Shows what the background refresh logged, stops it, and removes the folder. */
 void removeStepFolder(String folder) {
-    withEnv(["WAR_DIR=${folder}"]) {
-        sh(script: 'rm -rf "$WAR_DIR"', label: 'withAssumedRole: clean up')
+    withEnv(["WAR_DIR=${data(folder)}"]) {
+        String script = 'cat "$WAR_DIR/refresh.log" 2>/dev/null || true; ' +
+            '{ pid=$(cat "$WAR_DIR/broker.pid") && tr "\\000" " " < "/proc/$pid/cmdline" | grep -qF -- "$WAR_DIR" && ' +
+            'kill "$pid"; } 2>/dev/null || true; ' +
+            'rm -rf "$WAR_DIR"'
+        sh(script: script, label: 'withAssumedRole: clean up')
+    }
+}
+
+void failOn(int status) {
+    if (status != 0) {
+        error("withAssumedRole: exit code ${status}: ${describeExitCode(status)} (see the log above)")
     }
 }
 
 /** Command form: the CLI runs the command with the credentials, output masked. */
-def runCommand(Map args, Map cli, Map folder) {
-    List<String> environment = settingsEnvironment(args) + [
-        "WAR_NODE=${cli.node}",
-        "WAR_CLI=${cli.cli}",
-        "WAR_COMMAND=${args.command}",
+def runCommand(Map args, Map cli, String folder) {
+    List<String> environment = settingsEnvironment(args) + cli.environment + [
+        "WAR_COMMAND=${data(args.command)}",
         'WITH_ASSUMED_ROLE_MASK=true',
-        "NODE_COMPILE_CACHE=${folder.compileCache}",
+        "NODE_COMPILE_CACHE=${data(folder)}/compile-cache",
     ]
     int status = 0
     withEnv(environment) {
@@ -125,57 +148,36 @@ def runCommand(Map args, Map cli, Map folder) {
     if (args.returnStatus) {
         return status
     }
-    if (status != 0) {
-        error("withAssumedRole: exit code ${status}: ${describeExitCode(status)} (see the log above)")
-    }
+    failOn(status)
     return null
 }
 
 /**
- * Block form: fill the credential cache once (failing fast), then give the body an
- * AWS profile whose credential_process answers from that cache and refreshes it.
- * The body sees no source keys, so botocore cannot prefer them over the profile.
+ * Block form: the CLI first checks what the body's sh steps will see of the agent's
+ * own environment (withEnv cannot remove it), then assumes the role and keeps its
+ * credentials fresh in the step's folder, behind an AWS profile whose
+ * credential_process needs only sh and cat, so the body's containers can use it too.
  */
-def runBlock(Map args, Map cli, Map folder, Closure body) {
-    String cache = "${folder.path}/credentials.json"
-    String config = "${folder.path}/aws-config"
-    String profile = 'with-assumed-role'
-    List<String> first = settingsEnvironment(args) + [
-        "WAR_NODE=${cli.node}",
-        "WAR_CLI=${cli.cli}",
-        "WAR_CACHE=${cache}",
-        "NODE_COMPILE_CACHE=${folder.compileCache}",
-    ]
+def runBlock(Map args, Map cli, String folder, Closure body) {
+    List<String> common = cli.environment + ["WAR_DIR=${data(folder)}", "NODE_COMPILE_CACHE=${data(folder)}/compile-cache"]
+    List<String> cleared = []
+    for (String name in ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
+        cleared << "${name}="
+    }
     int status = 0
-    withEnv(first) {
-        String script = cli.command + ' print --format process --cache-file "$WAR_CACHE" > /dev/null'
-        status = sh(script: script, returnStatus: true, label: 'withAssumedRole')
+    withEnv(settingsEnvironment(args) + common + cleared) {
+        status = sh(script: cli.command + ' serve --check --dir "$WAR_DIR"', returnStatus: true, label: 'withAssumedRole: check the agent')
     }
-    if (status != 0) {
-        error("withAssumedRole: exit code ${status}: ${describeExitCode(status)} (see the log above)")
+    failOn(status)
+    withEnv(settingsEnvironment(args) + common) {
+        status = sh(script: cli.command + ' serve --dir "$WAR_DIR"', returnStatus: true, label: 'withAssumedRole')
     }
-    // Single quotes suit both readers: botocore splits the line like a POSIX shell, the JS SDK runs it in one.
-    String process = "'${cli.cli}'"
-    if (cli.node) {
-        process = "env 'NODE_COMPILE_CACHE=${folder.compileCache}' '${cli.node}' -- '${cli.cli}'"
-    }
-    String line = "${process} print --quiet --format process --cache-file '${cache}'"
-    writeFile(file: config, text: "[profile ${profile}]\ncredential_process = ${line}\n")
-    List<String> inside = [
-        "AWS_CONFIG_FILE=${config}",
-        "AWS_PROFILE=${profile}",
-        'AWS_DEFAULT_PROFILE=',
-        'AWS_ACCESS_KEY_ID=',
-        'AWS_SECRET_ACCESS_KEY=',
-        'AWS_SESSION_TOKEN=',
-        'AWS_SECURITY_TOKEN=',
-        'AWS_CREDENTIAL_EXPIRATION=',
-        'AWS_WEB_IDENTITY_TOKEN_FILE=',
-        'AWS_ROLE_ARN=',
-        'AWS_ROLE_SESSION_NAME=',
-    ]
-    if (args.region) {
-        inside += ["AWS_REGION=${args.region}", "AWS_DEFAULT_REGION=${args.region}"]
+    failOn(status)
+    List<String> inside = []
+    for (String line in readFile("${folder}/body.env").split('\n')) {
+        if (line) {
+            inside << line
+        }
     }
     def result = null
     withEnv(inside) {
@@ -186,11 +188,11 @@ def runBlock(Map args, Map cli, Map folder, Closure body) {
 
 def call(Map args = [:], Closure body = null) {
     checkArguments(args, body)
-    Map folder = makeStepFolder()
+    String folder = makeStepFolder()
     try {
-        Map cli = prepareCli(args, folder.path)
+        Map cli = prepareCli(args, folder)
         return body == null ? runCommand(args, cli, folder) : runBlock(args, cli, folder, body)
     } finally {
-        removeStepFolder(folder.path)
+        removeStepFolder(folder)
     }
 }

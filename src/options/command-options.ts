@@ -62,6 +62,8 @@ export interface ExecOptions extends CommonOptions {
   mask: boolean;
   maskOrigin: string;
   killGraceSeconds: number;
+  /** A local credentials endpoint instead of static keys. */
+  refresh: boolean;
 }
 
 export type PrintFormat = 'env' | 'process' | 'json';
@@ -73,6 +75,19 @@ export interface PrintOptions extends CommonOptions {
   target: RoleTarget | undefined;
   format: PrintFormat;
   cacheFile: string | undefined;
+}
+
+export type ServeCredentials = 'auto' | 'role' | 'source';
+
+export interface ServeOptions extends CommonOptions {
+  command: 'serve';
+  source: SourceOptions;
+  /** Absent for --check and --background, which read the folder instead. */
+  target: RoleTarget | undefined;
+  dir: string;
+  credentials: ServeCredentials;
+  check: boolean;
+  background: boolean;
 }
 
 export interface VerifyOptions extends CommonOptions {
@@ -102,4 +117,4 @@ export interface DoctorOptions extends CommonOptions {
   target: RoleTarget | undefined;
 }
 
-export type Options = ExecOptions | PrintOptions | VerifyOptions | PoliciesOptions | DoctorOptions;
+export type Options = ExecOptions | PrintOptions | ServeOptions | VerifyOptions | PoliciesOptions | DoctorOptions;

@@ -1,7 +1,7 @@
 // Every option of every command, once: the CLI parser, the environment-variable
 // settings and the README's options table are all built from this list.
 
-export type CommandName = 'exec' | 'print' | 'verify' | 'policies' | 'doctor';
+export type CommandName = 'exec' | 'print' | 'serve' | 'verify' | 'policies' | 'doctor';
 
 export interface OptionSpec {
   type: 'string' | 'boolean' | 'array';
@@ -10,6 +10,8 @@ export interface OptionSpec {
   defaultDescription?: string;
   choices?: readonly string[];
   commands: readonly CommandName[];
+  /** Internal: left out of --help and the README (the broker `serve` starts in the background). */
+  hidden?: boolean;
   /** Per-command wording or choices, where an option means something narrower. */
   perCommand?: Partial<Record<CommandName, Partial<Pick<OptionSpec, 'description' | 'defaultDescription' | 'choices'>>>>;
 }
@@ -17,8 +19,8 @@ export interface OptionSpec {
 /** Settings in the environment (and in --env-file files) carry this prefix. */
 export const ENV_PREFIX = 'WITH_ASSUMED_ROLE_';
 
-const ROLE_COMMANDS = ['exec', 'print', 'verify', 'doctor'] as const;
-const ALL_COMMANDS = ['exec', 'print', 'verify', 'policies', 'doctor'] as const;
+const ROLE_COMMANDS = ['exec', 'print', 'serve', 'verify', 'doctor'] as const;
+const ALL_COMMANDS = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor'] as const;
 
 export const OPTIONS = {
   'role-arn': {
@@ -110,6 +112,13 @@ export const OPTIONS = {
     defaultDescription: 'on when JENKINS_URL, BUILD_ID or CI is set',
     commands: ['exec'],
   },
+  refresh: {
+    type: 'boolean',
+    description:
+      'give the command a local credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) that serves the role, assumed again before expiry, instead of static keys',
+    defaultDescription: 'off',
+    commands: ['exec'],
+  },
   'kill-grace': {
     type: 'string',
     description: 'seconds a signalled child gets before the wrapper kills it',
@@ -137,6 +146,32 @@ export const OPTIONS = {
     type: 'string',
     description: 'reuse credentials from this 0600 file while they last (the Jenkins block form)',
     commands: ['print'],
+  },
+  dir: {
+    type: 'string',
+    description:
+      'folder (mode 0700, yours) to share the credentials in: an AWS config whose profile with-assumed-role serves them; removing it stops the refresh',
+    commands: ['serve'],
+  },
+  credentials: {
+    type: 'string',
+    description:
+      "what the profile hands out: role (the role's credentials), source (the source credentials and a role_arn profile: wins over web identity variables), auto (role, or source where --check found web identity)",
+    defaultDescription: 'auto',
+    choices: ['auto', 'role', 'source'],
+    commands: ['serve'],
+  },
+  check: {
+    type: 'boolean',
+    description:
+      "check this environment (a Jenkins block body's) for AWS variables that would win over the profile, and choose --credentials auto's answer",
+    commands: ['serve'],
+  },
+  background: {
+    type: 'boolean',
+    description: 'the background refresh itself',
+    hidden: true,
+    commands: ['serve'],
   },
   json: {
     type: 'boolean',
@@ -178,7 +213,7 @@ export function envVarName(option: string): string {
   return ENV_PREFIX + option.toUpperCase().replaceAll('-', '_');
 }
 
-/** The options a command takes, with its own wording and choices applied. */
+/** The options a command takes, with its own wording and choices applied (hidden ones too: they parse). */
 export function optionsOf(command: CommandName): [OptionName, OptionSpec][] {
   return (Object.entries(OPTIONS) as [OptionName, OptionSpec][])
     .filter(([, spec]) => spec.commands.includes(command))

@@ -209,6 +209,7 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
               : 'off: no CI detected'
             : `${mask ? 'on' : 'off'}: ${settings.mask?.source}`,
         killGraceSeconds: grace === undefined ? 10 : parseSeconds(grace, settings['kill-grace']?.source ?? '--kill-grace'),
+        refresh: flag(settings.refresh) === true,
       };
     }
     case 'print': {
@@ -221,6 +222,27 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
         target: roleTarget(settings, context, region, cacheFile === undefined),
         format: choice(settings.format, ['env', 'process', 'json'], 'env'),
         cacheFile,
+      };
+    }
+    case 'serve': {
+      const region = regionOf(settings, context.env);
+      const dir = nonEmpty(settings.dir);
+      if (dir === undefined) {
+        throw new UsageError('--dir is required: the folder to share the credentials in', {
+          fix: 'pass --dir with a folder of your own, mode 0700 (mktemp -d makes one)',
+        });
+      }
+      const check = flag(settings.check) === true;
+      const background = flag(settings.background) === true;
+      return {
+        ...common,
+        command,
+        source: sourceOptions(settings, region),
+        target: roleTarget(settings, context, region, !check && !background),
+        dir,
+        credentials: choice(settings.credentials, ['auto', 'role', 'source'], 'auto'),
+        check,
+        background,
       };
     }
     case 'verify': {

@@ -5,7 +5,7 @@ import parse from 'yargs-parser';
 import { UsageError } from '../errors.ts';
 import { type CommandName, optionsOf } from './definitions.ts';
 
-export const COMMAND_NAMES: readonly CommandName[] = ['exec', 'print', 'verify', 'policies', 'doctor'];
+export const COMMAND_NAMES: readonly CommandName[] = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor'];
 
 export type ParsedArgv = { kind: 'command'; command: CommandName; flags: Record<string, unknown> } | { kind: 'help' };
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, fixture, isolatedHome, runCli, startCli } from '../support/cli.ts';
-import { describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
+import { buildVariables, describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
 import type { StsErrorCode, StsFaults } from '../support/sts-server.ts';
 import { ACCOUNT_B, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
 
@@ -139,25 +139,26 @@ describeWithGroovy('canaries in the Jenkins step', () => {
   it('block and command forms, success and failure: the console holds none, the workspace keeps none', async () => {
     const list = join(isolatedHome(), 'canaries.txt');
     writeFileSync(list, SECRETS.join('\n'));
-    const env = sourceEnv({
-      JENKINS_URL: 'https://ci/',
-      JOB_NAME: 'canary',
-      BUILD_NUMBER: '1',
-      BUILD_ID: '1',
-      AWS_DEFAULT_REGION: 'us-east-1',
-    });
+    // The source keys come the way Jenkins gives them: withCredentials, into the pipeline's environment.
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...env } = sourceEnv({ AWS_DEFAULT_REGION: 'us-east-1' });
     world.server.nextCredentials.push({ ...ASSUMED }, { ...ASSUMED });
     const run = await runPipeline(
       `
-withAssumedRole(roleArn: '${DEPLOY_ROLE_ARN}') {
-  sh 'aws sts get-caller-identity --query Arn --output text'
-  sh 'env | grep ^AWS_ || true'
-  sh '"${process.execPath}" ${fixture('scan-argv.mjs')} ${list}'
+withCredentials([[$class: 'AmazonWebServicesCredentialsBinding', credentialsId: 'canary-keys']]) {
+  withAssumedRole(roleArn: '${DEPLOY_ROLE_ARN}') {
+    sh 'aws sts get-caller-identity --query Arn --output text'
+    sh 'env | grep ^AWS_ || true'
+    sh '"${process.execPath}" ${fixture('scan-argv.mjs')} ${list}'
+  }
+  withAssumedRole(roleArn: '${DEPLOY_ROLE_ARN}', command: 'env; aws sts get-caller-identity', returnStatus: true)
+  withAssumedRole(roleArn: '${DEPLOY_ROLE_ARN}', command: 'echo "$AWS_SECRET_ACCESS_KEY"; exit 9')
 }
-withAssumedRole(roleArn: '${DEPLOY_ROLE_ARN}', command: 'env; aws sts get-caller-identity', returnStatus: true)
-withAssumedRole(roleArn: '${DEPLOY_ROLE_ARN}', command: 'echo "$AWS_SECRET_ACCESS_KEY"; exit 9')
 `,
       env,
+      {
+        pipelineEnv: buildVariables({ JOB_NAME: 'canary', BUILD_NUMBER: '1', BUILD_ID: '1' }),
+        credentials: { 'canary-keys': { type: 'aws', ...SOURCE } },
+      },
     );
     expect(run.exitCode).toBe(1);
     expect(run.console).toContain('argv canaries: 0');

@@ -1,34 +1,39 @@
-// The withAssumedRole pipeline step on Groovy 2.4, with real sh -xe steps, the
-// AWS CLI in the body, and the loopback STS (and moto) as AWS.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// The withAssumedRole pipeline step on Groovy 2.4, in a harness that runs `sh` and
+// withEnv the way Jenkins does (test/jenkins/harness.groovy), with real AWS clients
+// in the body and the loopback STS (and moto) as AWS.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { availableClients, identitiesCommand, identitiesIn } from '../support/aws-clients.ts';
 import { CLI, cleanEnv, type Env, isolatedHome, ROOT } from '../support/cli.ts';
-import { describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
+import { buildVariables, describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
 import { describeWithMoto } from '../support/moto.ts';
 import { generateCredentials } from '../support/sts-server.ts';
 import { ACCOUNT_A, ACCOUNT_B, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
 
-const world = useStsWorld();
+const world = useStsWorld({ tls: true });
 const ROLE = `roleArn: '${DEPLOY_ROLE_ARN}'`;
 const IDENTITY = "sh 'aws sts get-caller-identity --query Arn --output text'";
+const role = (session: string) => `arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/${session}`;
 
-/** A Jenkins agent on EC2: instance profile AssumeRoleInA in account B, Jenkins' build variables. */
+/** A Jenkins agent on EC2: instance profile AssumeRoleInA in account B; what the body's v2 client needs to reach the STS. */
 function agentEnv(extra: Env = {}): Env {
   return world.instanceProfileEnv({
     AWS_DEFAULT_REGION: 'us-east-1',
-    JENKINS_URL: 'https://ci.example.com/',
-    JOB_NAME: 'team/app main',
-    BUILD_NUMBER: '42',
-    BUILD_ID: '42',
+    WAR_TEST_PROXY: world.redirect?.proxyUrl,
+    WAR_TEST_CA: world.redirect?.caFile,
     ...extra,
   });
 }
 
 const stepFolders = (workspace: string) => readdirSync(`${workspace}@tmp`).filter((name) => name.startsWith('with-assumed-role.'));
+const arnsIn = (log: string) => log.split('\n').filter((line) => line.startsWith('arn:'));
+/** A Groovy single-quoted string literal holding `text` exactly. */
+const groovy = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\n', '\\n')}'`;
 
 describeWithGroovy('the withAssumedRole step', () => {
-  it('block form: the body acts as the role through one AssumeRole; afterwards nothing of it remains', async () => {
+  it('block form: the body acts as the role; afterwards nothing of it remains', async () => {
     const canary = generateCredentials();
     world.server.nextCredentials.push(canary);
     const env = agentEnv();
@@ -45,9 +50,8 @@ ${IDENTITY}
       env,
     );
     expect(run.exitCode).toBe(0);
-    const arns = run.console.split('\n').filter((line) => line.startsWith('arn:'));
-    expect(arns).toEqual([
-      `arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/team-app-main-prod-jenkins-42`,
+    expect(arnsIn(run.console)).toEqual([
+      role('team-app-main-prod-jenkins-42'),
       `arn:aws:sts::${ACCOUNT_B}:assumed-role/AssumeRoleInA/i-0123456789abcdef0`,
     ]);
     expect(run.console.split('\n').filter((line) => line === ACCOUNT_A)).toHaveLength(4);
@@ -55,78 +59,102 @@ ${IDENTITY}
     expect(run.console).toContain(`after: profile=[] config=[${env.AWS_CONFIG_FILE}] region=[]`);
     expect(world.server.assumeRoleCalls()).toHaveLength(1);
     expect(stepFolders(run.workspace)).toEqual([]);
+    await expectNoBroker(run.workspace);
     for (const secret of [canary.accessKeyId, canary.secretAccessKey, canary.sessionToken]) expect(run.console).not.toContain(secret);
   });
 
-  it('block form under withCredentials: the keys are the source, hidden from the body, back after it', async () => {
-    const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/ci-keys`);
+  it('block form outlives the session: the background refresh keeps every client working, one AssumeRole per refresh', async () => {
+    world.server.lifetimeSeconds = 4;
+    world.server.expiry = 'generations';
+    const clients = availableClients();
+    // Until three credentials were served: the body waits for the refreshes, not for the clock.
+    const served =
+      'python3 -c \'import json,os; print(json.load(open(os.path.dirname(os.environ["AWS_CONFIG_FILE"])+"/served.json"))["AccessKeyId"])\'';
     const run = await runPipeline(
       `
-withCredentials([[$class: 'AmazonWebServicesCredentialsBinding', credentialsId: 'jenkins-keys']]) {
-  withAssumedRole(${ROLE}, project: 'project', environment: 'dev') {
-    ${IDENTITY}
-  }
-  ${IDENTITY}
+withAssumedRole(${ROLE}, sessionName: 'long-stage') {
+  sh '''
+    seen=""
+    rounds=0
+    while [ "$(printf '%s\\\\n' $seen | sort -u | grep -c .)" -lt 3 ] && [ $rounds -lt 200 ]; do
+      ${identitiesCommand(clients)}
+      seen="$seen $(${served})"
+      rounds=$((rounds + 1))
+    done
+    echo "done after $rounds rounds"
+  '''
 }
 `,
-      agentEnv({ AWS_EC2_METADATA_DISABLED: 'true', HARNESS_CREDENTIALS_JENKINS_KEYS: `${keys.accessKeyId}:${keys.secretAccessKey}` }),
+      agentEnv(),
     );
     expect(run.exitCode).toBe(0);
-    const arns = run.console.split('\n').filter((line) => line.startsWith('arn:'));
-    expect(arns).toEqual([
-      `arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/project-dev-jenkins-42`,
-      `arn:aws:iam::${ACCOUNT_B}:user/ci-keys`,
-    ]);
-    expect(world.server.assumeRoleCalls().map((call) => call.accessKeyId)).toEqual([keys.accessKeyId]);
-    expect(run.console).not.toContain(keys.secretAccessKey);
-  });
-
-  it('block form with profile: the named profile is the source, inside and on refresh', async () => {
-    const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/ci-profile`);
-    const env = agentEnv({ AWS_EC2_METADATA_DISABLED: 'true' });
-    writeFileSync(
-      env.AWS_CONFIG_FILE as string,
-      `[profile deployer]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`,
-    );
-    world.server.lifetimeSeconds = 2;
-    const run = await runPipeline(
-      `
-withAssumedRole(${ROLE}, profile: 'deployer', sessionName: 'from-profile') {
-  ${IDENTITY}
-  sh 'sleep 1.5'
-  ${IDENTITY}
-}
-`,
-      env,
-    );
-    expect(run.exitCode).toBe(0);
-    expect(run.console.split('\n').filter((line) => line.startsWith('arn:'))).toEqual(
-      Array(2).fill(`arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/from-profile`),
-    );
-    expect(world.server.assumeRoleCalls().map((call) => call.accessKeyId)).toEqual([keys.accessKeyId, keys.accessKeyId]);
-  });
-
-  it('block form outlives the session: credential_process refreshes with the recorded source', async () => {
-    const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/ci-keys-refresh`);
-    world.server.lifetimeSeconds = 3;
-    const run = await runPipeline(
-      `
-withCredentials([[$class: 'AmazonWebServicesCredentialsBinding', credentialsId: 'jenkins-keys']]) {
-  withAssumedRole(${ROLE}, sessionName: 'long-stage') {
-    ${IDENTITY}
-    sh 'sleep 3.5'
-    ${IDENTITY}
-  }
-}
-`,
-      agentEnv({ AWS_EC2_METADATA_DISABLED: 'true', HARNESS_CREDENTIALS_JENKINS_KEYS: `${keys.accessKeyId}:${keys.secretAccessKey}` }),
-    );
-    expect(run.exitCode).toBe(0);
-    const arns = run.console.split('\n').filter((line) => line.startsWith('arn:'));
-    expect(arns).toEqual(Array(2).fill(`arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/long-stage`));
+    const rounds = Number(/^done after (\d+) rounds$/m.exec(run.console)?.[1]);
+    expect(rounds).toBeLessThan(200);
+    const seen = identitiesIn(run.console);
+    for (const client of clients) {
+      expect(seen[client]?.length, client).toBe(rounds);
+      expect(new Set(seen[client]), client).toEqual(new Set([role('long-stage')]));
+    }
     const calls = world.server.assumeRoleCalls();
-    expect(calls).toHaveLength(2);
-    expect(calls.map((call) => call.accessKeyId)).toEqual([keys.accessKeyId, keys.accessKeyId]);
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    expect(calls.length).toBeLessThan(rounds * clients.length);
+  });
+
+  it('values reach the CLI and the command as written: withEnv expands nothing of them', async () => {
+    const marker = join(isolatedHome(), 'pwned');
+    const branch = `x";touch ${marker};"`;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: values that hold ${NAME} as written, for withEnv not to expand
+    const written = ['$$HOME', '${JOB_NAME}', '$HOME', 'a\\b', "q'uote", 'semi;colon'];
+    const command = `printf '<%s>\\n' ${written.map((value) => `'${value.replaceAll("'", "'\\''")}'`).join(' ')} "$BRANCH_NAME"; echo "key=$AWS_ACCESS_KEY_ID"`;
+    const agentKeys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/agent-keys`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a project name holding ${JOB_NAME} as written
+    const project = groovy('p$HOME${JOB_NAME}$$');
+    const run = await runPipeline(
+      `
+withAssumedRole(${ROLE}, project: ${project}, command: ${groovy(command)})
+withAssumedRole(${ROLE}, project: ${groovy('q$HOME')}) { ${IDENTITY} }
+`,
+      agentEnv({ AWS_ACCESS_KEY_ID: agentKeys.accessKeyId, AWS_SECRET_ACCESS_KEY: agentKeys.secretAccessKey }),
+      { pipelineEnv: buildVariables({ BRANCH_NAME: branch }) },
+    );
+    for (const value of [...written, branch]) expect(run.console).toContain(`<${value}>`);
+    expect(existsSync(marker)).toBe(false);
+    expect(run.console).toContain('key=****');
+    expect(run.console).not.toContain(agentKeys.accessKeyId);
+    const sessions = world.server.assumeRoleCalls().map((call) => call.params.RoleSessionName);
+    expect(sessions[0]).toBe('p-HOME-JOB_NAME-jenkins-42');
+    // The agent's own keys would win in the body: the block stops before it, naming them.
+    expect(run.exitCode).toBe(1);
+    expect(run.console).toContain("AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: set in this agent's own environment");
+    expect(arnsIn(run.console)).toEqual([]);
+  });
+
+  it('parameter values never run as shell; a newline is refused where it cannot be carried; unknown parameters are errors', async () => {
+    const marker = join(isolatedHome(), 'pwned');
+    const injections = [`$(touch ${marker})`, `\`touch ${marker}\``, `'; touch ${marker}; '`, `"; touch ${marker}; "`, `\${env.PATH}`];
+    const steps = injections.map(
+      (value) => `withAssumedRole(${ROLE}, project: ${groovy(value)}, environment: ${groovy(value)}, externalId: 'ok-id') { ${IDENTITY} }`,
+    );
+    const run = await runPipeline(steps.join('\n'), agentEnv());
+    expect(run.exitCode).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    const sessions = world.server.assumeRoleCalls().map((call) => call.params.RoleSessionName);
+    expect(sessions).toHaveLength(injections.length);
+    for (const name of sessions) expect(name).toMatch(/^[\w+=,.@-]{2,64}$/);
+
+    const newline = await runPipeline(`withAssumedRole(${ROLE}, externalId: 'a\\nb', command: 'true')`, agentEnv());
+    expect(newline.exitCode).toBe(1);
+    expect(newline.console).toContain('WITH_ASSUMED_ROLE_EXTERNAL_ID "a\nb": not a valid external ID');
+    expect(newline.console).toContain('ERROR: withAssumedRole: exit code 64: a parameter is not valid');
+    const multiline = await runPipeline(`withAssumedRole(${ROLE}, command: 'echo one\\necho two')`, agentEnv());
+    expect(multiline.exitCode).toBe(0);
+    expect(multiline.console).toMatch(/^one\ntwo$/m);
+
+    const unknown = await runPipeline(`withAssumedRole(${ROLE}, rolearn: 'x') { echo 'no' }`, agentEnv());
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.console).toContain("ERROR: withAssumedRole: unknown parameter 'rolearn'; allowed: roleArn, role, account");
+    const both = await runPipeline(`withAssumedRole(${ROLE}, command: 'true') { echo 'no' }`, agentEnv());
+    expect(both.console).toContain('ERROR: withAssumedRole: give a block or command:, not both');
   });
 
   it('command form: runs the command as the role, masks its output, passes returnStatus back', async () => {
@@ -141,7 +169,7 @@ echo "status=\${status}"
       agentEnv(),
     );
     expect(run.exitCode).toBe(0);
-    expect(run.console).toContain(`arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/hotfix`);
+    expect(run.console).toContain(role('hotfix'));
     expect(run.console).toContain('key=****');
     expect(run.console).toContain('status=3');
     for (const secret of [canary.accessKeyId, canary.secretAccessKey, canary.sessionToken]) expect(run.console).not.toContain(secret);
@@ -159,36 +187,16 @@ echo "status=\${status}"
     expect(refused.console).toContain('ERROR: withAssumedRole: exit code 77: STS refused the credentials or the role');
   });
 
-  it('parameter values never run as shell, and unknown parameters are errors', async () => {
-    const marker = join(isolatedHome(), 'pwned');
-    const injections = [`$(touch ${marker})`, `\`touch ${marker}\``, `'; touch ${marker}; '`, `"; touch ${marker}; "`, `\${env.PATH}`];
-    for (const value of injections) {
-      const quoted = value.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('$', '\\$');
-      const run = await runPipeline(
-        `
-withAssumedRole(${ROLE}, project: '${quoted}', environment: '${quoted}', externalId: 'ok-id') { ${IDENTITY} }
-withAssumedRole(${ROLE}, sessionName: '${quoted}', command: 'true', returnStatus: true)
-`,
-        agentEnv(),
-      );
-      expect(run.exitCode).toBe(0);
-      expect(existsSync(marker)).toBe(false);
-    }
-    const sessions = world.server.assumeRoleCalls().map((call) => call.params.RoleSessionName);
-    expect(sessions).toHaveLength(injections.length);
-    for (const name of sessions) expect(name).toMatch(/^[\w+=,.@-]{2,64}$/);
-    const unknown = await runPipeline(`withAssumedRole(${ROLE}, rolearn: 'x') { echo 'no' }`, agentEnv());
-    expect(unknown.exitCode).toBe(1);
-    expect(unknown.console).toContain("ERROR: withAssumedRole: unknown parameter 'rolearn'; allowed: roleArn, role, account");
-    const both = await runPipeline(`withAssumedRole(${ROLE}, command: 'true') { echo 'no' }`, agentEnv());
-    expect(both.console).toContain('ERROR: withAssumedRole: give a block or command:, not both');
-  });
-
-  it('node: runs the shipped CLI with the node binary named', async () => {
+  it('node: runs the shipped CLI with the node binary named; a missing one is said in one line with the fixes', async () => {
     const run = await runPipeline(`withAssumedRole(${ROLE}, node: '${process.execPath}') { ${IDENTITY} }`, agentEnv());
     expect(run.exitCode).toBe(0);
     expect(run.console).toContain(`+ ${process.execPath} -- `);
-    expect(run.console).toContain(`arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/team-app-main-jenkins-42`);
+    expect(run.console).toContain(role('team-app-main-jenkins-42'));
+    const missing = await runPipeline(`withAssumedRole(${ROLE}, node: '/opt/none/node') { ${IDENTITY} }`, agentEnv());
+    expect(missing.exitCode).toBe(1);
+    expect(missing.console).toContain('withAssumedRole: /opt/none/node: not found here; the step runs its CLI with Node.js 22 or newer.');
+    expect(missing.console).toContain('ERROR: withAssumedRole: exit code 69: no usable Node.js where the step runs');
+    expect(world.server.assumeRoleCalls()).toHaveLength(1);
   });
 
   it('cli: uses an installed CLI instead of the shipped one', async () => {
@@ -197,8 +205,7 @@ withAssumedRole(${ROLE}, sessionName: '${quoted}', command: 'true', returnStatus
       agentEnv(),
     );
     expect(run.exitCode).toBe(0);
-    expect(run.console).toContain(`arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/team-app-main-jenkins-42`);
-    expect(run.console).not.toContain('with-assumed-role.cjs print');
+    expect(run.console).toContain(role('team-app-main-jenkins-42'));
   });
 
   it('ships the bundle npm run build makes: the committed one is current', () => {
@@ -208,6 +215,127 @@ withAssumedRole(${ROLE}, sessionName: '${quoted}', command: 'true', returnStatus
   });
 });
 
+/** The background refresh of a block is gone once the block ended: waits for that event, bounded. */
+async function expectNoBroker(workspace: string): Promise<void> {
+  const running = () =>
+    readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .some((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${workspace}@tmp/with-assumed-role.`);
+        } catch {
+          return false;
+        }
+      });
+  for (let waited = 0; running(); waited += 50) {
+    if (waited > 10_000) throw new Error('the background refresh is still running after the block');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+interface AgentKind {
+  name: string;
+  /** The agent process's own environment. */
+  env(): Env;
+  /** Around the step, in the pipeline (withCredentials). */
+  wrap?: (steps: string) => string;
+  setup?: () => Parameters<typeof runPipeline>[2];
+  /** What the block form does there: act as the role, or stop naming these variables. */
+  block: 'role' | { stops: string };
+}
+
+const AGENTS: AgentKind[] = [
+  { name: '(a) an instance profile', env: () => agentEnv(), block: 'role' },
+  {
+    name: "(b) keys in the agent's environment",
+    env: () => {
+      const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/agent-keys`);
+      return agentEnv({
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_ACCESS_KEY_ID: keys.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+      });
+    },
+    block: { stops: "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: set in this agent's own environment" },
+  },
+  {
+    name: '(c) EKS IAM roles for service accounts',
+    env: () => {
+      const token = join(mkdtempSync(join(tmpdir(), 'war-irsa-')), 'token');
+      writeFileSync(token, 'irsa-pod-token');
+      const podRole = `arn:aws:iam::${ACCOUNT_B}:role/JenkinsPod`;
+      world.server.trustWebIdentity('irsa-pod-token', podRole);
+      return agentEnv({ AWS_EC2_METADATA_DISABLED: 'true', AWS_ROLE_ARN: podRole, AWS_WEB_IDENTITY_TOKEN_FILE: token });
+    },
+    block: 'role',
+  },
+  {
+    name: '(d) an ECS task role',
+    env: () => {
+      world.server.setContainerRole(ACCOUNT_B, 'JenkinsTask');
+      return agentEnv({
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: `${world.server.url}/container-credentials`,
+      });
+    },
+    block: 'role',
+  },
+  {
+    name: '(e) AWS_PROFILE and AWS_DEFAULT_PROFILE on the agent',
+    env: () => {
+      const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/agent-profile`);
+      const env = agentEnv({ AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: 'agent', AWS_DEFAULT_PROFILE: 'agent' });
+      writeFileSync(
+        env.AWS_CONFIG_FILE as string,
+        `[profile agent]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`,
+      );
+      return env;
+    },
+    block: 'role',
+  },
+  {
+    name: '(f) keys from an enclosing withCredentials',
+    env: () => agentEnv({ AWS_EC2_METADATA_DISABLED: 'true' }),
+    wrap: (steps) => `withCredentials([[$class: 'AmazonWebServicesCredentialsBinding', credentialsId: 'jenkins-keys']]) {\n${steps}\n}`,
+    setup: () => {
+      const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/ci-keys`);
+      return {
+        pipelineEnv: buildVariables(),
+        credentials: { 'jenkins-keys': { type: 'aws', accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey } },
+      };
+    },
+    block: 'role',
+  },
+];
+
+describeWithGroovy('the step on every kind of agent: each AWS client acts as the role, or the block stops before its body', () => {
+  for (const agent of AGENTS) {
+    it(agent.name, async () => {
+      const clients = availableClients();
+      const steps = `
+withAssumedRole(${ROLE}, sessionName: 'block-form') {
+  sh 'echo body-ran; ${identitiesCommand(clients)}'
+}`;
+      const block = await runPipeline(agent.wrap?.(steps) ?? steps, agent.env(), agent.setup?.());
+      if (agent.block === 'role') {
+        expect(block.exitCode, block.console).toBe(0);
+        const seen = identitiesIn(block.console);
+        for (const client of clients) expect(seen[client], client).toEqual([role('block-form')]);
+      } else {
+        expect(block.exitCode).toBe(1);
+        expect(block.console).toContain(agent.block.stops);
+        expect(block.console).toContain("fix: use the command form (command: '...')");
+        expect(block.console).not.toContain('body-ran');
+      }
+      const command = `withAssumedRole(${ROLE}, sessionName: 'command-form', command: '${identitiesCommand(clients)}')`;
+      const run = await runPipeline(agent.wrap?.(command) ?? command, agent.env(), agent.setup?.());
+      expect(run.exitCode, run.console).toBe(0);
+      const seen = identitiesIn(run.console);
+      for (const client of clients) expect(seen[client], client).toEqual([role('command-form')]);
+    });
+  }
+});
+
 describeWithGroovy('the step on a moto agent', () => {
   describeWithMoto('instance profile in account B, DeployMaster in account A', (moto) => {
     it("block form: the AWS CLI in the body sees account A's instances", async () => {
@@ -215,9 +343,6 @@ describeWithGroovy('the step on a moto agent', () => {
         AWS_EC2_METADATA_DISABLED: undefined,
         AWS_EC2_METADATA_SERVICE_ENDPOINT: moto().url,
         AWS_ENDPOINT_URL: moto().url,
-        JENKINS_URL: 'https://ci.example.com/',
-        JOB_NAME: 'deploy',
-        BUILD_NUMBER: '7',
       });
       const run = await runPipeline(
         `
@@ -226,6 +351,7 @@ withAssumedRole(${ROLE}, project: 'project', environment: 'dev', region: 'us-eas
 }
 `,
         env,
+        { pipelineEnv: buildVariables({ JOB_NAME: 'deploy', BUILD_NUMBER: '7' }) },
       );
       expect(run.exitCode).toBe(0);
       expect(run.console).toMatch(new RegExp(`\\n${moto().instances[ACCOUNT_A]?.['us-east-1']}\\n`));

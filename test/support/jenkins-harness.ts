@@ -21,27 +21,59 @@ function libraryRoot(): string {
   return root;
 }
 
+/** What the harness emulates besides the agent's own environment (see test/jenkins/harness.groovy). */
+export interface PipelineSetup {
+  /** The run's variables (JOB_NAME, BUILD_NUMBER, ...): the pipeline's, not the agent process's. */
+  pipelineEnv?: Env;
+  credentials?: Record<
+    string,
+    | { type: 'aws'; accessKeyId: string; secretAccessKey: string }
+    | { type: 'string'; secret: string }
+    | { type: 'file'; content: string; fileName?: string }
+  >;
+  /** docker.image(NAME).inside: the image's own variables. */
+  images?: Record<string, { env: Env }>;
+  /** Kubernetes container(NAME): the container spec's variables. */
+  containers?: Record<string, { env: Env }>;
+  /** The network namespace docker.inside runs its sh steps in. */
+  netns?: string;
+  /** node binaries hidden in containers. */
+  hide?: string[];
+}
+
+/** A Jenkins build's own variables, as the pipeline (not the agent) holds them. */
+export function buildVariables(extra: Env = {}): Env {
+  return { JENKINS_URL: 'https://ci.example.com/', JOB_NAME: 'team/app main', BUILD_NUMBER: '42', BUILD_ID: '42', ...extra };
+}
+
 export interface PipelineRun {
   exitCode: number | undefined;
   console: string;
   workspace: string;
 }
 
-/** Runs `pipeline` (Groovy pipeline code) with `env` as the agent's environment. */
-export async function runPipeline(pipeline: string, env: Env): Promise<PipelineRun> {
+/** Runs `pipeline` (Groovy pipeline code) with `env` as the agent process's own environment. */
+export async function runPipeline(
+  pipeline: string,
+  env: Env,
+  setup: PipelineSetup = { pipelineEnv: buildVariables() },
+): Promise<PipelineRun> {
   const dir = mkdtempSync(join(tmpdir(), 'war-pipeline-'));
   const script = join(dir, 'Jenkinsfile.groovy');
   const consoleLog = join(dir, 'console.log');
   const workspace = join(dir, 'workspace');
+  const setupFile = join(dir, 'setup.json');
   writeFileSync(script, pipeline);
   writeFileSync(consoleLog, '');
-  const result = await execa('groovy', [join(ROOT, 'test/jenkins/harness.groovy'), libraryRoot(), script, consoleLog, workspace], {
+  writeFileSync(setupFile, JSON.stringify(setup));
+  const harness = join(ROOT, 'test/jenkins/harness.groovy');
+  const result = await execa('groovy', [harness, libraryRoot(), script, consoleLog, workspace, setupFile], {
     env: { ...env, JAVA_HOME },
     extendEnv: false,
     reject: false,
     timeout: 120_000,
   });
-  if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`harness failed: ${result.stderr}`);
+  if (result.stderr.trim() !== '' || (result.exitCode !== 0 && result.exitCode !== 1)) throw new Error(`harness failed: ${result.stderr}`);
   return { exitCode: result.exitCode, console: readFileSync(consoleLog, 'utf8'), workspace };
 }
 

@@ -2,7 +2,8 @@
 // STS (AssumeRole, GetCallerIdentity over the query protocol, SigV4 checked) and
 // an EC2 instance-metadata service, each with fault modes and a call log.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseAuthorization, verifySignature } from './sigv4.ts';
 
@@ -19,6 +20,9 @@ interface Identity extends Credentials {
   /** A role session (assumed role, instance profile): STS caps its chained sessions at one hour. */
   roleSession: boolean;
   expiresAt?: number;
+  /** For generation-based expiry: the role session this belongs to, and its place in it. */
+  session?: string;
+  generation?: number;
 }
 
 export interface StsCall {
@@ -28,6 +32,8 @@ export interface StsCall {
   accessKeyId?: string;
   /** What the server answered: an STS error code, or 'OK'. */
   outcome: string;
+  /** AssumeRoleWithWebIdentity: whether the request carried an Authorization header (it must not). */
+  signed?: boolean;
 }
 
 export type StsErrorCode =
@@ -38,6 +44,7 @@ export type StsErrorCode =
   | 'ValidationError'
   | 'MalformedPolicyDocument'
   | 'RegionDisabledException'
+  | 'InvalidIdentityToken'
   | 'Throttling'
   | 'InternalFailure'
   | 'ServiceUnavailable';
@@ -85,6 +92,8 @@ function errorMessage(code: StsErrorCode, context: { caller: string; roleArn: st
       return "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20";
     case 'MalformedPolicyDocument':
       return 'The policy is not in the valid JSON format.';
+    case 'InvalidIdentityToken':
+      return 'The web identity token that was passed could not be validated by AWS.';
     case 'RegionDisabledException':
       return `STS is not activated in this region for account:${context.account}. Your account administrator can activate STS in this region using the IAM Console.`;
     case 'Throttling':
@@ -104,6 +113,7 @@ const STATUS: Record<StsErrorCode, number> = {
   ValidationError: 400,
   MalformedPolicyDocument: 400,
   RegionDisabledException: 403,
+  InvalidIdentityToken: 400,
   Throttling: 400,
   InternalFailure: 500,
   ServiceUnavailable: 503,
@@ -139,6 +149,14 @@ export class StsTestServer {
   readonly nextCredentials: Required<Credentials>[] = [];
   /** Seconds issued credentials live, whatever DurationSeconds asked for (refresh tests). */
   lifetimeSeconds: number | undefined;
+  /**
+   * How issued credentials stop working: at their Expiration ('time'), or once two newer
+   * ones were issued for the same role session ('generations'): refresh tests then wait
+   * for events, not for the clock, while clients still see a short Expiration.
+   */
+  expiry: 'time' | 'generations' = 'time';
+  /** Web identity tokens STS accepts, each for the roles listed. */
+  readonly webIdentityTokens = new Map<string, Set<string>>();
   /** EC2 DescribeInstances: instances per region (any region not listed has none)... */
   ec2Instances: Record<string, number> = {};
   /** ...and regions where it is refused with UnauthorizedOperation. */
@@ -147,35 +165,65 @@ export class StsTestServer {
   private readonly roles = new Map<string, RoleSettings>();
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
+  private tlsServer: Server | undefined;
+  private tlsPort = 0;
+  private host = '127.0.0.1';
+  private readonly generations = new Map<string, number>();
+  private readonly handler: RequestListener;
   private instanceProfile: (Required<Credentials> & { role: string }) | undefined;
   private containerCredentials: Required<Credentials> | undefined;
   private port = 0;
 
   constructor() {
-    this.server = createServer((request, response) => {
+    this.handler = (request, response) => {
       this.route(request, response).catch((error: unknown) => {
         response.writeHead(500).end(String(error));
       });
-    });
-    this.server.on('connection', (socket) => {
+    };
+    this.server = this.track(createServer(this.handler));
+  }
+
+  private track(server: Server): Server {
+    server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
+    return server;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
-  async start(port = 0): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+  /** The same endpoint over TLS, once startTls ran. */
+  get tlsUrl(): string {
+    return `https://${this.host}:${this.tlsPort}`;
+  }
+
+  get tlsPortNumber(): number {
+    return this.tlsPort;
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<this> {
+    this.host = host;
+    await new Promise<void>((resolve) => this.server.listen(port, host, resolve));
     this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** Serves the same answers over TLS with this key and certificate. */
+  async startTls(tls: { key: string; cert: string }): Promise<this> {
+    const server = this.track(createTlsServer(tls, this.handler) as unknown as Server);
+    await new Promise<void>((resolve) => server.listen(0, this.host, resolve));
+    this.tlsServer = server;
+    this.tlsPort = (server.address() as AddressInfo).port;
     return this;
   }
 
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closing = [this.server, this.tlsServer].filter((server): server is Server => server !== undefined);
+    await Promise.all(closing.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 
   /** A long-term IAM user whose keys can call STS: the source credentials of a test. */
@@ -222,6 +270,17 @@ export class StsTestServer {
     return this.calls.filter((call) => call.action === 'AssumeRole');
   }
 
+  webIdentityCalls(): StsCall[] {
+    return this.calls.filter((call) => call.action === 'AssumeRoleWithWebIdentity');
+  }
+
+  /** STS accepts `token` for AssumeRoleWithWebIdentity into `roleArn`. */
+  trustWebIdentity(token: string, roleArn: string): void {
+    const roles = this.webIdentityTokens.get(token) ?? new Set<string>();
+    roles.add(roleArn);
+    this.webIdentityTokens.set(token, roles);
+  }
+
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
     const path = request.url ?? '/';
@@ -246,6 +305,16 @@ export class StsTestServer {
         code,
       );
 
+    if (action === 'AssumeRoleWithWebIdentity') {
+      call.signed = request.headers.authorization !== undefined;
+      const refuse = (code: StsErrorCode, message?: string) =>
+        reply(
+          STATUS[code],
+          errorXml(code, message ?? errorMessage(code, { caller: 'web identity', roleArn: params.RoleArn ?? '', account: '' })),
+          code,
+        );
+      return this.assumeRoleWithWebIdentity(params, reply, refuse);
+    }
     const auth = parseAuthorization(request.headers.authorization);
     if (auth !== undefined) call.accessKeyId = auth.accessKeyId;
     const caller = auth === undefined ? undefined : this.identities.get(auth.accessKeyId);
@@ -254,7 +323,7 @@ export class StsTestServer {
       return fail('InvalidClientTokenId');
     if (!verifySignature({ method: request.method ?? 'POST', path, headers: request.headers, body }, auth, caller.secretAccessKey))
       return fail('SignatureDoesNotMatch');
-    if (caller.expiresAt !== undefined && caller.expiresAt < Date.now()) return fail('ExpiredToken');
+    if (this.isExpired(caller)) return fail('ExpiredToken');
 
     if (action === 'GetCallerIdentity') {
       return reply(
@@ -286,36 +355,54 @@ export class StsTestServer {
       return;
     }
 
+    const invalid = this.validateRequest(params, caller.roleSession);
+    if (invalid !== undefined) return fail(invalid.code, invalid.message);
+    return reply(200, wrap('AssumeRole', this.issue(params)), 'OK');
+  }
+
+  /** What STS checks of any AssumeRole*: the ARN, the session name, the duration, its limits. */
+  private validateRequest(params: Record<string, string>, chained: boolean): { code: StsErrorCode; message: string } | undefined {
     const roleArn = params.RoleArn ?? '';
     const sessionName = params.RoleSessionName ?? '';
     const duration = Number(params.DurationSeconds ?? 3600);
-    const role = ROLE_ARN.exec(roleArn);
-    if (role === null) return fail('ValidationError', `${roleArn} is invalid`);
+    if (ROLE_ARN.exec(roleArn) === null) return { code: 'ValidationError', message: `${roleArn} is invalid` };
     if (!SESSION_NAME.test(sessionName)) {
-      return fail(
-        'ValidationError',
-        `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
-      );
+      return {
+        code: 'ValidationError',
+        message: `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+      };
     }
     if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
-      return fail(
-        'ValidationError',
-        `1 validation error detected: Value '${params.DurationSeconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`,
-      );
+      return {
+        code: 'ValidationError',
+        message: `1 validation error detected: Value '${params.DurationSeconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`,
+      };
     }
-    if (caller.roleSession && duration > 3600) {
-      return fail('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+    if (chained && duration > 3600) {
+      return {
+        code: 'ValidationError',
+        message: 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+      };
     }
     if (duration > (this.roles.get(roleArn)?.maxSessionDuration ?? 43200)) {
-      return fail('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+      return { code: 'ValidationError', message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.' };
     }
+    return undefined;
+  }
 
+  /** New credentials of a session of the requested role: the Result element's XML. */
+  private issue(params: Record<string, string>): string {
+    const roleArn = params.RoleArn ?? '';
+    const sessionName = params.RoleSessionName ?? '';
+    const role = ROLE_ARN.exec(roleArn) as RegExpExecArray;
     const credentials = this.nextCredentials.shift() ?? generateCredentials();
-    const expiresAt = Date.now() + (this.lifetimeSeconds ?? duration) * 1000;
+    const expiresAt = Date.now() + (this.lifetimeSeconds ?? Number(params.DurationSeconds ?? 3600)) * 1000;
     const account = role[1] as string;
     const roleName = role[2] as string;
     const roleId = `AROA${randomText('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17)}`;
     const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
+    const generation = (this.generations.get(arn) ?? 0) + 1;
+    this.generations.set(arn, generation);
     this.identities.set(credentials.accessKeyId, {
       ...credentials,
       arn,
@@ -323,18 +410,53 @@ export class StsTestServer {
       userId: `${roleId}:${sessionName}`,
       roleSession: true,
       expiresAt,
+      session: arn,
+      generation,
     });
-    return reply(
-      200,
-      wrap(
-        'AssumeRole',
-        `<AssumedRoleUser><AssumedRoleId>${roleId}:${xmlEscape(sessionName)}</AssumedRoleId><Arn>${xmlEscape(arn)}</Arn></AssumedRoleUser>` +
-          `<Credentials><AccessKeyId>${credentials.accessKeyId}</AccessKeyId><SecretAccessKey>${xmlEscape(credentials.secretAccessKey)}</SecretAccessKey>` +
-          `<SessionToken>${xmlEscape(credentials.sessionToken)}</SessionToken><Expiration>${new Date(expiresAt).toISOString()}</Expiration></Credentials>` +
-          '<PackedPolicySize>6</PackedPolicySize>',
-      ),
-      'OK',
+    return (
+      `<AssumedRoleUser><AssumedRoleId>${roleId}:${xmlEscape(sessionName)}</AssumedRoleId><Arn>${xmlEscape(arn)}</Arn></AssumedRoleUser>` +
+      `<Credentials><AccessKeyId>${credentials.accessKeyId}</AccessKeyId><SecretAccessKey>${xmlEscape(credentials.secretAccessKey)}</SecretAccessKey>` +
+      `<SessionToken>${xmlEscape(credentials.sessionToken)}</SessionToken><Expiration>${new Date(expiresAt).toISOString()}</Expiration></Credentials>` +
+      '<PackedPolicySize>6</PackedPolicySize>'
     );
+  }
+
+  private isExpired(identity: Identity): boolean {
+    if (this.expiry === 'generations' && identity.session !== undefined && identity.generation !== undefined) {
+      return (this.generations.get(identity.session) ?? 0) - identity.generation >= 2;
+    }
+    return identity.expiresAt !== undefined && identity.expiresAt < Date.now();
+  }
+
+  /** AssumeRoleWithWebIdentity: unsigned; the token must be one STS was told to trust for the role. */
+  private assumeRoleWithWebIdentity(
+    params: Record<string, string>,
+    reply: (status: number, xml: string, outcome: string) => void,
+    fail: (code: StsErrorCode, message?: string) => void,
+  ): void {
+    const token = params.WebIdentityToken ?? '';
+    const roles = this.webIdentityTokens.get(token);
+    if (roles === undefined) {
+      fail(
+        'InvalidIdentityToken',
+        "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements",
+      );
+      return;
+    }
+    if (!roles.has(params.RoleArn ?? '')) {
+      fail('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+      return;
+    }
+    const invalid = this.validateRequest(params, false);
+    if (invalid !== undefined) {
+      fail(invalid.code, invalid.message);
+      return;
+    }
+    const result = this.issue(params).replace(
+      '<PackedPolicySize>',
+      `<SubjectFromWebIdentityToken>system:serviceaccount:jenkins:agent</SubjectFromWebIdentityToken><Audience>sts.amazonaws.com</Audience><PackedPolicySize>`,
+    );
+    reply(200, wrap('AssumeRoleWithWebIdentity', result), 'OK');
   }
 
   /** EC2's query protocol, just enough for verify: counts per region, or a refusal. */
