@@ -1,6 +1,7 @@
 // The library API: what the CLI does, callable from code.
 
 import { buildChildEnvironment } from './child/child-environment.ts';
+import { openRefreshingEndpoint } from './child/refreshing-endpoint.ts';
 import { runChild } from './child/run-child.ts';
 import { type AssumedRole, assumeTargetRole, resolveStsRegion } from './credentials/assume-role.ts';
 import type { Clock, RetryPolicy } from './credentials/retry.ts';
@@ -8,6 +9,7 @@ import type { Environment } from './credentials/source-plan.ts';
 import { DEFAULT_DURATION_SECONDS } from './options/duration.ts';
 import { validateRoleArn } from './options/role-arn.ts';
 import { validateSessionName } from './options/session-name.ts';
+import { formatError, PREFIX } from './output/reporter.ts';
 
 export interface AssumeRoleOptions {
   roleArn: string;
@@ -78,24 +80,58 @@ export interface WithAssumedRoleOptions extends AssumeRoleOptions {
   onAssumed?: (assumed: AssumeRoleResult) => void;
   /** Called when signals start going to the command, just before it is spawned. */
   beforeSpawn?: () => void;
+  /**
+   * Instead of static keys, give the command a local credentials endpoint
+   * (AWS_CONTAINER_CREDENTIALS_FULL_URI) serving the role, assumed again before expiry.
+   */
+  refresh?: boolean;
+  /** Lines the user must see (a refresh that failed); default: stderr. */
+  report?: (text: string) => void;
 }
 
-/** Assumes the role, runs the command with the credentials in its environment only, resolves to its exit code. */
+/** Assumes the role, runs the command with its credentials in its environment only, resolves to its exit code. */
 export async function withAssumedRole(options: WithAssumedRoleOptions): Promise<number> {
   const assumed = await assumeRole(options);
   options.onAssumed?.(assumed);
   const { credentials } = assumed;
-  return runChild({
+  const base = { parent: options.env ?? process.env, files: options.fileEnvironment ?? {}, region: assumed.childRegion };
+  const run = {
     argv: options.command,
-    env: buildChildEnvironment({
-      parent: options.env ?? process.env,
-      files: options.fileEnvironment ?? {},
-      credentials,
-      region: assumed.childRegion,
-    }),
-    maskSecrets: options.mask ? [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken] : undefined,
     killGraceMs: (options.killGraceSeconds ?? 10) * 1000,
     log: options.log,
     beforeSpawn: options.beforeSpawn,
+  };
+  if (!options.refresh) {
+    return runChild({
+      ...run,
+      env: buildChildEnvironment({ ...base, credentials }),
+      maskSecrets: options.mask ? [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken] : undefined,
+    });
+  }
+  const report = options.report ?? ((text: string) => process.stderr.write(text));
+  const refreshing = await openRefreshingEndpoint(credentials, {
+    fetch: async () => (await assumeRole(options)).credentials,
+    failed: (error, repeated, current) => {
+      if (repeated) return;
+      const until = current === undefined ? 'has none left' : `keeps the current ones until ${current.expiration.toISOString()}`;
+      report(
+        `${PREFIX}refreshing the credentials failed; the command ${until} and the refresh tries again:\n${indent(formatError(error, false))}`,
+      );
+    },
+    expired: (last) =>
+      report(`${PREFIX}the credentials expired at ${last.expiration.toISOString()} unrefreshed: the command's next fetch of them fails\n`),
+    env: options.env ?? process.env,
   });
+  try {
+    return await runChild({
+      ...run,
+      env: buildChildEnvironment({ ...base, endpoint: refreshing.endpoint, sharedFiles: refreshing.sharedFiles }),
+      maskSecrets: options.mask ? refreshing.secrets : undefined,
+      onMasking: (addSecrets) => refreshing.onNewSecrets(addSecrets),
+    });
+  } finally {
+    await refreshing.stop();
+  }
 }
+
+const indent = (text: string) => `${text.trimEnd().replace(/^/gm, '  ')}\n`;

@@ -96,7 +96,7 @@ Map prepareCli(Map args, String folder) {
     String cli = "${folder}/with-assumed-role.cjs"
     writeFile(file: cli, text: libraryResource('with-assumed-role/with-assumed-role.cjs'))
     // Without a usable node, say so in one line with the fixes, not just "node: not found".
-    String command = 'if ! command -v "$WAR_NODE" >/dev/null 2>&1; then ' +
+    String command = 'if ! [ -x "$(command -v "$WAR_NODE")" ]; then ' +
         'echo "withAssumedRole: $WAR_NODE: not found here; the step runs its CLI with Node.js 22 or newer. ' +
         'Call the step outside the container, use an image with node 22+, or pass node: or cli:" >&2; exit 69; fi; ' +
         '"$WAR_NODE" -- "$WAR_CLI"'

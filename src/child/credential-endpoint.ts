@@ -8,9 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 /** What the endpoint answers: credentials, or why there are none any more. */
-export type Served =
-  | { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date }
-  | { gone: string };
+export type Served = { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date } | { gone: string };
 
 export interface CredentialEndpoint {
   /** http://127.0.0.1:<port>/<random path>: AWS_CONTAINER_CREDENTIALS_FULL_URI. */
@@ -55,7 +53,11 @@ export async function startCredentialEndpoint(current: () => Served): Promise<Cr
   const path = `/${randomBytes(18).toString('base64url')}`;
   const token = randomBytes(32).toString('base64url');
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const reply = answer({ method: request.method, url: request.url, authorization: request.headers.authorization }, { path, token }, current());
+    const reply = answer(
+      { method: request.method, url: request.url, authorization: request.headers.authorization },
+      { path, token },
+      current(),
+    );
     response.writeHead(reply.status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(reply.body));
   });
   server.keepAliveTimeout = 1000;

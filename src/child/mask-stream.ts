@@ -31,6 +31,8 @@ export class MaskStream extends Transform {
 export interface MaskedRelay {
   /** The descriptor the child writes to: pass it as the child's stdout or stderr, then close it here. */
   childEnd: number;
+  /** Masks these too from now on: credentials refreshed while the child runs. */
+  addSecrets(secrets: readonly string[]): void;
   /** Settles once the child's end is closed everywhere and every byte is written, masked. */
   done: Promise<void>;
 }
@@ -48,14 +50,17 @@ export interface MaskedRelay {
 export async function openMaskedRelays(targets: readonly Writable[], secrets: readonly string[]): Promise<MaskedRelay[]> {
   const relays = targets.map((target) => new Relay(target, secrets));
   const pairs = await outputPipes(relays.map((relay) => relay.onread));
-  return pairs.map(({ ours, theirs }, index) => ({ childEnd: theirs, done: (relays[index] as Relay).run(ours) }));
+  return pairs.map(({ ours, theirs }, index) => {
+    const relay = relays[index] as Relay;
+    return { childEnd: theirs, addSecrets: (secrets) => relay.masker.add(secrets), done: relay.run(ours) };
+  });
 }
 
 class Relay {
   readonly onread: OnReadOpts;
   private readonly target: Writable;
   private readonly fd: number | undefined;
-  private readonly masker: Masker;
+  readonly masker: Masker;
   private source: Socket | undefined;
   /** Whether reading is paused until the target's queue is empty. */
   private waiting = false;

@@ -26,15 +26,16 @@ interface Match {
  * Binary-safe: it only compares bytes.
  */
 export class Masker {
-  private readonly groups: SecretGroup[];
-  private anchors: ByteAnchor[];
-  private readonly longest: number;
+  private secrets: string[] = [];
+  private groups: SecretGroup[] = [];
+  private anchors: ByteAnchor[] = [];
+  private longest = 0;
   /** The first bytes of the forms, each with the forms starting with it. */
-  private readonly startingWith: { byte: number; forms: Buffer[] }[] = [];
+  private startingWith: { byte: number; forms: Buffer[] }[] = [];
   /** 1 at each first byte of a form. */
-  private readonly firstBytes = new Uint8Array(256);
+  private firstBytes = new Uint8Array(256);
   /** 1 at (a << 8 | b) for each two bytes a, b that follow one another in a form. */
-  private readonly adjacent = new Uint8Array(256 * 256);
+  private adjacent = new Uint8Array(256 * 256);
   private pending: Buffer = EMPTY;
   private readonly counts = new Uint32Array(256);
   private counted = 0;
@@ -43,8 +44,21 @@ export class Masker {
 
   constructor(secrets: readonly string[], sampling: Sampling = SAMPLING) {
     this.sampling = sampling;
-    this.groups = secretGroups(secrets);
+    this.prepare(secrets);
+  }
+
+  /** Masks these secrets too from now on (refreshed credentials); bytes held back so far are checked against all. */
+  add(secrets: readonly string[]): void {
+    this.prepare([...this.secrets, ...secrets]);
+  }
+
+  private prepare(secrets: readonly string[]): void {
+    this.secrets = [...new Set(secrets)];
+    this.groups = secretGroups(this.secrets);
     this.anchors = chooseAnchors(this.groups, this.counts);
+    this.startingWith = [];
+    this.firstBytes = new Uint8Array(256);
+    this.adjacent = new Uint8Array(256 * 256);
     const forms = formsOf(this.groups);
     this.longest = forms[0]?.length ?? 0;
     for (const form of forms) {

@@ -19,6 +19,8 @@ export interface RunChildOptions {
    * in the same tick: the moment to drop "a signal ends us at once" handlers.
    */
   beforeSpawn?: (() => void) | undefined;
+  /** Receives, when output is masked, the way to mask more secrets later (refreshed credentials). */
+  onMasking?: ((addSecrets: (secrets: readonly string[]) => void) => void) | undefined;
 }
 
 /** 128 + n for signal n, the shell's convention. */
@@ -36,6 +38,11 @@ export async function runChild(options: RunChildOptions): Promise<number> {
   // Masked, the child writes into pipes of ours, read and masked into our stdout and stderr.
   const relays =
     options.maskSecrets === undefined ? undefined : await openMaskedRelays([process.stdout, process.stderr], options.maskSecrets);
+  if (relays !== undefined) {
+    options.onMasking?.((secrets) => {
+      for (const relay of relays) relay.addSecrets(secrets);
+    });
+  }
   // From here to execa() nothing awaits, so no signal can fall between the two handlers.
   const forwarder = forwardSignals(options.killGraceMs, options.log);
   options.beforeSpawn?.();

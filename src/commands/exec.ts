@@ -34,5 +34,6 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
     log: reporter.verbose,
     onAssumed: (assumed) => reporter.info(`assumed ${describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration)}`),
     beforeSpawn: io.releaseSignals,
+    refresh: options.refresh,
   });
 }

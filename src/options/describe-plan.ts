@@ -38,6 +38,12 @@ export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string
     ['region', describeRegion(facts.region, facts.regionOrigin)],
     ['STS endpoint', facts.endpoint],
     ['command', options.argv.map(shellQuote).join(' ')],
+    [
+      'credentials to it',
+      options.refresh
+        ? 'a loopback endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI), the role assumed again before expiry'
+        : 'AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, until they expire',
+    ],
     ['output masking', options.maskOrigin],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

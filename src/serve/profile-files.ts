@@ -135,8 +135,9 @@ export interface BodyCheck {
 
 export function checkBodyEnvironment(env: Readonly<Record<string, string | undefined>>): BodyCheck {
   const set = (name: string) => (env[name] ?? '') !== '';
+  // botocore takes environment keys when AWS_ACCESS_KEY_ID is set (and fails without the secret); a secret alone does nothing.
   return {
-    keys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].filter(set),
+    keys: set('AWS_ACCESS_KEY_ID') ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].filter(set) : [],
     webIdentity: ['AWS_WEB_IDENTITY_TOKEN_FILE'].filter(set),
   };
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { availableClients, identitiesCommand, identitiesIn } from '../support/aws-clients.ts';
-import { CLI, cleanEnv, type Env, isolatedHome, ROOT } from '../support/cli.ts';
+import { CLI, cleanEnv, type Env, fixture, isolatedHome, ROOT } from '../support/cli.ts';
 import { buildVariables, describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
 import { describeWithMoto } from '../support/moto.ts';
 import { generateCredentials } from '../support/sts-server.ts';
@@ -67,24 +67,8 @@ ${IDENTITY}
     world.server.lifetimeSeconds = 4;
     world.server.expiry = 'generations';
     const clients = availableClients();
-    // Until three credentials were served: the body waits for the refreshes, not for the clock.
-    const served =
-      'python3 -c \'import json,os; print(json.load(open(os.path.dirname(os.environ["AWS_CONFIG_FILE"])+"/served.json"))["AccessKeyId"])\'';
     const run = await runPipeline(
-      `
-withAssumedRole(${ROLE}, sessionName: 'long-stage') {
-  sh '''
-    seen=""
-    rounds=0
-    while [ "$(printf '%s\\\\n' $seen | sort -u | grep -c .)" -lt 3 ] && [ $rounds -lt 200 ]; do
-      ${identitiesCommand(clients)}
-      seen="$seen $(${served})"
-      rounds=$((rounds + 1))
-    done
-    echo "done after $rounds rounds"
-  '''
-}
-`,
+      `withAssumedRole(${ROLE}, sessionName: 'long-stage') { sh '${fixture('until-served.sh')} 3 ${clients.join(' ')}' }`,
       agentEnv(),
     );
     expect(run.exitCode).toBe(0);
@@ -98,6 +82,21 @@ withAssumedRole(${ROLE}, sessionName: 'long-stage') {
     const calls = world.server.assumeRoleCalls();
     expect(calls.length).toBeGreaterThanOrEqual(3);
     expect(calls.length).toBeLessThan(rounds * clients.length);
+  });
+
+  it('command form with refresh: true: the command gets a refreshing endpoint and keeps working', async () => {
+    world.server.lifetimeSeconds = 4;
+    world.server.expiry = 'generations';
+    const run = await runPipeline(
+      `withAssumedRole(${ROLE}, sessionName: 'refreshing', refresh: true, command: '${fixture('until-refreshed.sh')} 3 v1 sdk')`,
+      agentEnv(),
+    );
+    expect(run.exitCode, run.console).toBe(0);
+    const seen = identitiesIn(run.console);
+    expect(new Set([...(seen.v1 ?? []), ...(seen.sdk ?? [])])).toEqual(new Set([role('refreshing')]));
+    expect(world.server.assumeRoleCalls().length).toBeGreaterThanOrEqual(3);
+    const refused = await runPipeline(`withAssumedRole(${ROLE}, refresh: true) { echo 'no' }`, agentEnv());
+    expect(refused.console).toContain("ERROR: withAssumedRole: refresh applies to command: only; a block's credentials always refresh");
   });
 
   it('values reach the CLI and the command as written: withEnv expands nothing of them', async () => {

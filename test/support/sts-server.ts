@@ -56,8 +56,12 @@ export interface StsFaults {
   serverErrorFirst?: number;
   /** The first N AssumeRole calls are never answered (Infinity: none is). */
   hangFirst?: number;
-  /** Every AssumeRole call is refused with this code and STS's own message. */
+  /** Every AssumeRole call is refused with this code and STS's own message... */
   refuse?: StsErrorCode;
+  /** ...from this AssumeRole call on (1 = the first), when set. */
+  refuseFrom?: number;
+  /** These AssumeRole calls (1 = the first) fail with HTTP 500. */
+  serverErrorOn?: number[];
   /** AssumeRole answers 200 with a body that is not an STS response. */
   garbage?: boolean;
   /** AssumeRole answers after this many milliseconds. */
@@ -348,7 +352,8 @@ export class StsTestServer {
     if (faults.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
     if (index <= (faults.throttleFirst ?? 0)) return fail('Throttling');
     if (index <= (faults.serverErrorFirst ?? 0)) return fail('InternalFailure');
-    if (faults.refuse !== undefined) return fail(faults.refuse);
+    if (faults.serverErrorOn?.includes(index)) return fail('InternalFailure');
+    if (faults.refuse !== undefined && index >= (faults.refuseFrom ?? 1)) return fail(faults.refuse);
     if (faults.garbage) {
       call.outcome = 'garbage';
       response.writeHead(200, { 'content-type': 'text/xml' }).end('<html><body>502 Bad Gateway from a proxy</body></html');

@@ -1,0 +1,120 @@
+// --refresh: the command gets a local credentials endpoint instead of static keys;
+// the wrapper assumes the role again before expiry, real clients keep working.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { availableClients, identitiesIn } from '../support/aws-clients.ts';
+import { fixture, isolatedHome, runCli, startCli } from '../support/cli.ts';
+import { ACCOUNT_A, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
+
+const world = useStsWorld({ tls: true });
+const ROLE = ['--role-arn', DEPLOY_ROLE_ARN, '--session-name', 'refreshing', '--region', 'us-east-1'];
+const ASSUMED = `arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/refreshing`;
+const env = (extra: Record<string, string | undefined> = {}) =>
+  world.env({ WAR_TEST_PROXY: world.redirect?.proxyUrl, WAR_TEST_CA: world.redirect?.caFile, ...extra });
+
+/** An address of this machine that is not loopback, if it has one. */
+const otherAddress = () =>
+  Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address?.family === 'IPv4' && !address.internal)?.address;
+
+describe('--refresh', () => {
+  it('keeps the AWS CLIs, boto3 and the JS SDK working across refreshes, one AssumeRole per refresh', async () => {
+    world.server.lifetimeSeconds = 4;
+    world.server.expiry = 'generations';
+    const clients = availableClients();
+    const result = await runCli([...ROLE, '--refresh', '--', fixture('until-refreshed.sh'), '4', ...clients], { env: env() });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const rounds = Number(/^done after (\d+) rounds$/m.exec(result.stdout)?.[1]);
+    expect(rounds).toBeLessThan(200);
+    const seen = identitiesIn(result.stdout);
+    for (const client of clients) {
+      expect(seen[client]?.length, client).toBe(rounds);
+      expect(new Set(seen[client]), client).toEqual(new Set([ASSUMED]));
+    }
+    const calls = world.server.assumeRoleCalls();
+    expect(calls.length).toBeGreaterThanOrEqual(4);
+    expect(calls.length).toBeLessThan(rounds * clients.length);
+    expect(result.stderr).not.toContain('refreshing the credentials failed');
+  });
+
+  it('gives the command an endpoint, no keys; refuses strangers; its token shows up nowhere', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'war-token-'));
+    const tokenFile = join(dir, 'token');
+    const script = `printf '%s' "$AWS_CONTAINER_AUTHORIZATION_TOKEN" > ${tokenFile}
+echo "keys=[$AWS_ACCESS_KEY_ID][$AWS_SECRET_ACCESS_KEY][$AWS_SESSION_TOKEN] uri=$AWS_CONTAINER_CREDENTIALS_FULL_URI token=$AWS_CONTAINER_AUTHORIZATION_TOKEN"
+"${process.execPath}" ${fixture('endpoint-probe.mjs')} ${otherAddress() ?? ''}
+"${process.execPath}" ${fixture('scan-argv.mjs')} ${tokenFile}`;
+    const result = await runCli([...ROLE, '--refresh', '--mask', '--verbose', '--', 'sh', '-c', script], {
+      env: env({ AWS_SESSION_TOKEN: 'parent-token', AWS_CREDENTIAL_EXPIRATION: '2030-01-01T00:00:00Z' }),
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const token = readFileSync(tokenFile, 'utf8');
+    expect(token.length).toBeGreaterThanOrEqual(32);
+    expect(result.stdout).toMatch(/^keys=\[\]\[\]\[\] uri=http:\/\/127\.0\.0\.1:\d+\/[\w-]{24} token=\*\*\*\*$/m);
+    expect(result.stdout).toContain('probe right 200');
+    expect(result.stdout).toContain('probe wrong-token 401');
+    expect(result.stdout).toContain('probe no-token 401');
+    expect(result.stdout).toContain('probe other-path 404');
+    expect(result.stdout).toContain('probe post 405');
+    if (otherAddress() !== undefined) expect(result.stdout).toContain('probe other-address ECONNREFUSED');
+    expect(result.stdout).toContain('argv canaries: 0');
+    expect(result.all).not.toContain(token);
+  });
+
+  it("is not beaten by a default profile's own credentials", async () => {
+    const home = isolatedHome();
+    const keys = world.server.addUser('arn:aws:iam::123456789012:user/laptop-default');
+    const credentials = join(home, 'aws-credentials');
+    const config = join(home, 'aws-config');
+    writeFileSync(credentials, `[default]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`);
+    writeFileSync(config, '[default]\nregion = us-east-1\ncredential_process = false\ns3 =\n  addressing_style = path\n');
+    const result = await runCli([...ROLE, '--refresh', '--', fixture('identities.sh'), 'v1', 'sdk'], {
+      env: env({ AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: config }),
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(identitiesIn(result.stdout)).toEqual({ v1: [ASSUMED], sdk: [ASSUMED] });
+  });
+
+  it('retries a refresh that failed transiently; reports a refused one once, and the next fetch after expiry fails cleanly', async () => {
+    world.server.lifetimeSeconds = 3;
+    world.server.faults = { serverErrorOn: [2], refuse: 'AccessDenied', refuseFrom: 4 };
+    // Until the endpoint says the credentials are gone; then one more call.
+    const script = `until [ "$(${process.execPath} -e 'fetch(process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, { headers: { authorization: process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN } }).then((r) => console.log(r.status))')" = 503 ]; do sleep 0.2; done
+aws sts get-caller-identity; echo "aws exit $?"`;
+    const result = await runCli([...ROLE, '--refresh', '--', 'sh', '-c', script], { env: env(), timeout: 60_000 });
+    expect(result.exitCode).toBe(0);
+    const outcomes = world.server.assumeRoleCalls().map((call) => call.outcome);
+    expect(outcomes.slice(0, 4)).toEqual(['OK', 'InternalFailure', 'OK', 'AccessDenied']);
+    expect(result.stderr.match(/refreshing the credentials failed/g)).toHaveLength(1);
+    expect(result.stderr).toContain(`${DEPLOY_ROLE_ARN}: AccessDenied`);
+    expect(result.stderr).toMatch(/the credentials expired at \S+ unrefreshed: the command's next fetch of them fails/);
+    expect(result.stdout).toContain('aws exit 255');
+    expect(result.stderr).toContain('Received non 200 response 503 from container metadata: {"Code":"CredentialsExpired"');
+  });
+
+  it('passes the exit status and signals through as without --refresh, and closes the endpoint', async () => {
+    expect((await runCli([...ROLE, '--refresh', '--', 'sh', '-c', 'exit 7'], { env: env() })).exitCode).toBe(7);
+    const subprocess = startCli(
+      [...ROLE, '--refresh', '--', 'sh', '-c', `echo "uri=$AWS_CONTAINER_CREDENTIALS_FULL_URI"; exec ${fixture('trap-term.sh')}`],
+      {
+        env: env(),
+      },
+    );
+    const uri = await new Promise<string>((resolve) => {
+      let text = '';
+      subprocess.stdout?.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const found = /uri=(\S+)\n[\s\S]*ready/.exec(text);
+        if (found) resolve(found[1] as string);
+      });
+    });
+    subprocess.kill('SIGTERM');
+    const result = await subprocess;
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stdout)).toContain('got TERM');
+    await expect(fetch(uri)).rejects.toThrow();
+  });
+});
