@@ -2,6 +2,8 @@
 // The installed command. Turns on Node's compile cache, so later runs load the
 // bundle's compiled code instead of parsing it again, then runs the CLI.
 // A plain `env node` line, for Alpine's env has no -S: the price is that Node itself
-// answers a missing --env-file (exit 9) before the CLI can (README, troubleshooting).
-require('node:module').enableCompileCache?.();
+// answers a missing --env-file (exit 9) before the CLI can (docs/troubleshooting.md).
+// Only where TMPDIR exists: enabling the cache creates its folder there, and a TMPDIR
+// made as a side effect would make this command behave unlike the bundle run alone.
+if (require('node:fs').existsSync(require('node:os').tmpdir())) require('node:module').enableCompileCache?.();
 require('../dist/with-assumed-role.cjs');

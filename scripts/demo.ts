@@ -4,7 +4,7 @@
 // identity it acts as. Uses moto when moto_server is installed, else the project's
 // own loopback STS.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { commandWorks } from '../test/support/available.ts';
@@ -13,7 +13,8 @@ import { StsTestServer } from '../test/support/sts-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ROLE_ARN = 'arn:aws:iam::521111111144:role/DeployMaster';
-const say = (text: string) => console.log(`\n\x1b[1m${text}\x1b[0m`);
+// Bold on a terminal only: piped into a file, the demo writes plain text.
+const say = (text: string) => console.log(process.stdout.isTTY ? `\n\x1b[1m${text}\x1b[0m` : `\n${text}`);
 
 let url: string;
 let source: { accessKeyId: string; secretAccessKey: string };
@@ -65,4 +66,5 @@ try {
   process.exitCode = run.status ?? 1;
 } finally {
   await stop();
+  rmSync(home, { recursive: true, force: true });
 }

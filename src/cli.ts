@@ -87,7 +87,11 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   }
 }
 
-/** The executable's entry: runs main and sets the process exit code. */
+/**
+ * The executable's entry: runs main and exits with its code, at once: whatever main
+ * gave up waiting for (a source's credential_process past --assume-timeout) must not
+ * hold the process open after it. stdout and stderr are written synchronously.
+ */
 export async function run(): Promise<void> {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exit(await main(process.argv.slice(2)));
 }

@@ -2,6 +2,8 @@
 export const ExitCode = {
   /** Bad flags, values or environment settings. */
   usage: 64,
+  /** No usable Node.js: older than 22 (the Jenkins step: none where it runs). */
+  nodeUnavailable: 69,
   /** Internal error: a bug; run with --verbose and report it. */
   internal: 70,
   /** Temporary failure: STS throttled, failed, hung or answered garbage, after retries. */

@@ -53,6 +53,11 @@ export async function showHelp(own: readonly string[], write: (text: string) => 
   }
   parser.usage(`${COMMAND_SUMMARIES.exec.usage}\n\nAssume an AWS role and run one command with its credentials in its environment only.`);
   await parser.parseAsync([...own], {}, (_error, _argv, output) => {
-    if (output) write(`${output}\n`);
+    if (output) write(`${separateTags(output)}\n`);
   });
+}
+
+/** yargs glues a type tag to a description that fills its column (`kills it[string]`): keep a space between. */
+export function separateTags(help: string): string {
+  return help.replace(/(\S)(\[(?:string|boolean|array|number|required|choices:|default:))/g, '$1 $2');
 }

@@ -46,7 +46,12 @@ export interface AssumeRoleResult extends AssumedRole {
  */
 export async function assumeRole(options: AssumeRoleOptions): Promise<AssumeRoleResult> {
   const env = options.env ?? process.env;
-  const resolved = await resolveStsRegion(options.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined), options.profile, env);
+  const resolved = await resolveStsRegion(
+    options.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined),
+    options.profile,
+    env,
+    options.roleArn,
+  );
   const assumed = await assumeTargetRole({
     target: {
       roleArn: validateRoleArn(options.roleArn),

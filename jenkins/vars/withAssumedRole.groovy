@@ -25,6 +25,7 @@ Map<String, String> settingNames() {
         profile: 'PROFILE',
         credentials: 'CREDENTIALS',
         refresh: 'REFRESH',
+        envFile: 'ENV_FILE',
     ]
 }
 
@@ -82,7 +83,11 @@ List<String> settingsEnvironment(Map args) {
     Map<String, String> names = settingNames()
     for (String name in names.keySet()) {
         if (args[name] != null) {
-            entries << "WITH_ASSUMED_ROLE_${names[name]}=${data(args[name])}"
+            // A list (envFile) is the CLI's list of paths: joined with ':'. instanceof is an
+            // operator, which the sandbox allows where a method call might not be whitelisted.
+            /* groovylint-disable-next-line Instanceof */
+            Object value = args[name] instanceof List ? args[name].join(':') : args[name]
+            entries << "WITH_ASSUMED_ROLE_${names[name]}=${data(value)}"
         }
     }
     return entries

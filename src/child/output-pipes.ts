@@ -9,7 +9,7 @@
 // there is one, enlarges the pipes to 256 KB in the background.
 
 import { execFile, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { type OnReadOpts, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +106,16 @@ function enlarge(fds: readonly number[], sockets: readonly Socket[]): void {
       // A spawn that fails at once (child_process throws for some errors rather than emitting them): 64 KB it is.
     }
   });
+}
+
+/** Fails as making the pipes would, before anything is asked of STS: TMPDIR must be a directory we can write. */
+export function checkPipeFolder(): void {
+  try {
+    accessSync(tmpdir(), constants.W_OK | constants.X_OK);
+    if (!statSync(tmpdir()).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (error) {
+    throw unusableTmpdir(error);
+  }
 }
 
 function unusableTmpdir(cause: unknown): ConfigurationError {

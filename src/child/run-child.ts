@@ -1,7 +1,8 @@
 // Runs the command as a child with execa: stdio inherited (or through the
 // masking streams), signals forwarded, the child's exit status passed back.
-import { closeSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { CommandNotExecutableError, CommandNotFoundError } from '../errors.ts';
 import { openMaskedRelays } from './mask-stream.ts';
 import { forwardSignals } from './signals.ts';
@@ -21,6 +22,18 @@ export interface RunChildOptions {
   beforeSpawn?: (() => void) | undefined;
   /** Receives, when output is masked, the way to mask more secrets later (refreshed credentials). */
   onMasking?: ((addSecrets: (secrets: readonly string[]) => void) => void) | undefined;
+}
+
+/** Whether the command names a directory (execve says EACCES for one): as given, or found on PATH. */
+function isDirectory(file: string): boolean {
+  const candidates = file.includes('/') ? [file] : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, file));
+  return candidates.some((path) => {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** 128 + n for signal n, the shell's convention. */
@@ -68,7 +81,12 @@ export async function runChild(options: RunChildOptions): Promise<number> {
         fix: 'check the spelling and PATH, or give a path such as ./deploy.sh',
       });
     }
-    if (result.code === 'EACCES' || result.code === 'EISDIR' || result.code === 'ENOEXEC') {
+    if (result.code === 'EISDIR' || (result.code === 'EACCES' && isDirectory(file))) {
+      throw new CommandNotExecutableError(`${file}: is a directory, not a program`, {
+        fix: `give the program to run, e.g. ${file.replace(/\/+$/, '')}/deploy.sh, not its folder`,
+      });
+    }
+    if (result.code === 'EACCES' || result.code === 'ENOEXEC') {
       throw new CommandNotExecutableError(`${file}: cannot be executed (${result.code})`, {
         fix: `make it executable (chmod +x ${file}) and give it a #! line, or run it through its interpreter`,
       });

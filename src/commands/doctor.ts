@@ -3,7 +3,7 @@
 import { configuredEndpoint } from '../aws/endpoints.ts';
 import { probeInstanceMetadata } from '../checks/probe-instance-metadata.ts';
 import { assumeTargetRole, getCallerArn, ROLE_CHAINING_CAP_SECONDS, resolveStsRegion } from '../credentials/assume-role.ts';
-import { resolveSourceCredentials, type SourceCredentials } from '../credentials/source-credentials.ts';
+import { readSourceFacts, resolveSourceCredentials, type SourceCredentials } from '../credentials/source-credentials.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
 import { ExitCode, exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
 import type { DoctorOptions } from '../options/command-options.ts';
@@ -48,12 +48,12 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
     exitCode ||= exitCodeOf(error);
   };
 
-  const region = await resolveStsRegion(source.region, source.profile, io.env);
+  const region = await resolveStsRegion(source.region, source.profile, io.env, target?.roleArn);
   const endpoint = configuredEndpoint('STS', source.endpointUrl, io.env);
   let credentials: SourceCredentials | undefined;
   try {
     credentials = await resolveSourceCredentials({ profile: source.profile, region: region.region, endpointUrl: endpoint }, io.env);
-    const chain = planSourceChain(io.env, source.profile).filter((step) => step.skip === undefined);
+    const chain = planSourceChain(io.env, source.profile, readSourceFacts(io.env)).filter((step) => step.skip === undefined);
     lines.push({
       status: 'ok',
       check: 'credential source',

@@ -1,11 +1,15 @@
 // Default command: assume the role, run the command with its credentials.
 
 import { configuredEndpoint, stsEndpointUrl } from '../aws/endpoints.ts';
+import { checkPipeFolder } from '../child/output-pipes.ts';
 import { resolveStsRegion } from '../credentials/assume-role.ts';
+import { readSourceFacts } from '../credentials/source-credentials.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
 import { withAssumedRole } from '../library.ts';
 import { type ExecOptions, roleRequestOf } from '../options/command-options.ts';
 import { describeExecPlan } from '../options/describe-plan.ts';
+import { reproductionLine } from '../options/reproduce.ts';
+import { isJenkins } from '../options/session-name.ts';
 import { createReporter, describeAssumed } from '../output/reporter.ts';
 import type { CommandIo } from './command-io.ts';
 
@@ -13,10 +17,10 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
   const reporter = createReporter(options.verbosity);
   const { source, target } = options;
   if (options.dryRun) {
-    const region = await resolveStsRegion(source.region, source.profile, io.env);
+    const region = await resolveStsRegion(source.region, source.profile, io.env, target.roleArn);
     io.stdout(
       describeExecPlan(options, {
-        sourceSteps: planSourceChain(io.env, source.profile),
+        sourceSteps: planSourceChain(io.env, source.profile, readSourceFacts(io.env)),
         region: region.region,
         regionOrigin: region.origin,
         endpoint: stsEndpointUrl(configuredEndpoint('STS', source.endpointUrl, io.env), region.region),
@@ -24,6 +28,8 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
     );
     return 0;
   }
+  if (options.mask) checkPipeFolder();
+  if (isJenkins(io.env)) reporter.info(reproductionLine(options.reproduction, options.argv));
   return withAssumedRole({
     ...roleRequestOf(target, source),
     env: io.env,

@@ -1,12 +1,39 @@
-// policies: the IAM documents of the cross-account set-up, as JSON, CloudFormation or Terraform.
-
+// policies: the IAM documents of the cross-account set-up, as JSON, CloudFormation or
+// Terraform, on stdout or (--out-dir) one file per account.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ConfigurationError } from '../errors.ts';
 import type { CrossAccountSetup } from '../iam/policy-documents.ts';
-import { renderCloudFormation } from '../iam/render-cloudformation.ts';
+import { cloudFormationParts, renderCloudFormation } from '../iam/render-cloudformation.ts';
 import { renderPoliciesJson } from '../iam/render-json.ts';
-import { renderTerraform } from '../iam/render-terraform.ts';
+import { renderTerraform, terraformParts } from '../iam/render-terraform.ts';
 import type { PoliciesOptions } from '../options/command-options.ts';
 import { partitionOfRegion } from '../options/partition.ts';
 import type { CommandIo } from './command-io.ts';
+
+/** The files --out-dir gets: account B's first, as it is deployed first. */
+function filesOf(setup: CrossAccountSetup, format: PoliciesOptions['format']): [string, string][] {
+  const source = `account-b-${setup.sourceAccount}`;
+  const target = `account-a-${setup.targetAccount}`;
+  switch (format) {
+    case 'json':
+      return [['policies.json', renderPoliciesJson(setup)]];
+    case 'cloudformation': {
+      const parts = cloudFormationParts(setup);
+      return [
+        [`${source}.yaml`, parts.sourceAccount],
+        [`${target}.yaml`, parts.targetAccount],
+      ];
+    }
+    case 'terraform': {
+      const parts = terraformParts(setup);
+      return [
+        [`${source}/main.tf`, parts.sourceAccount],
+        [`${target}/main.tf`, parts.targetAccount],
+      ];
+    }
+  }
+}
 
 export async function policiesCommand(options: PoliciesOptions, io: CommandIo): Promise<number> {
   const setup: CrossAccountSetup = {
@@ -16,8 +43,28 @@ export async function policiesCommand(options: PoliciesOptions, io: CommandIo): 
     role: options.role,
     sourceRole: options.sourceRole,
     externalId: options.externalId,
+    alsoTrust: options.alsoTrust,
   };
-  const render = { json: renderPoliciesJson, cloudformation: renderCloudFormation, terraform: renderTerraform }[options.format];
-  io.stdout(render(setup));
+  if (options.outDir === undefined) {
+    const render = { json: renderPoliciesJson, cloudformation: renderCloudFormation, terraform: renderTerraform }[options.format];
+    io.stdout(render(setup));
+    return 0;
+  }
+  for (const [name, text] of filesOf(setup, options.format)) {
+    const path = join(options.outDir, name);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    } catch (error) {
+      throw new ConfigurationError(
+        `--out-dir ${options.outDir}: cannot write ${name} (${(error as NodeJS.ErrnoException).code ?? error})`,
+        {
+          fix: 'point --out-dir at a folder you can write',
+          cause: error,
+        },
+      );
+    }
+    io.stdout(`${path}\n`);
+  }
   return 0;
 }

@@ -1,5 +1,7 @@
 // print: credentials to stdout on purpose, for eval, credential_process or scripts.
 
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   type CacheContent,
   type CachedCredentials,
@@ -8,6 +10,7 @@ import {
   readCache,
   sameRequest,
   snapshotSourceEnvironment,
+  unusableCache,
   withCacheLock,
   withSourceEnvironment,
   writeCache,
@@ -50,6 +53,10 @@ const usable = (content: CacheContent | undefined, request: CachedRequest): Cach
  * hides from its body) and written back, under a lock.
  */
 async function throughCache(file: string, options: PrintOptions, env: Env, reporter: Reporter): Promise<CachedCredentials> {
+  const folder = await stat(dirname(file)).catch((error: unknown) => {
+    throw unusableCache(file, error);
+  });
+  if (!folder.isDirectory()) throw unusableCache(file, Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }));
   const cached = await readCache(file);
   const request = requestOf(options) ?? cached?.request;
   if (request === undefined) {
@@ -62,7 +69,7 @@ async function throughCache(file: string, options: PrintOptions, env: Env, repor
     reporter.verbose(`cached credentials from ${file}, valid until ${hit.expiration}`);
     return hit;
   }
-  return withCacheLock(file, (request.assumeTimeoutSeconds + 5) * 1000, async () => {
+  return withCacheLock(file, request.assumeTimeoutSeconds * 1000, async () => {
     const current = await readCache(file);
     const refreshed = usable(current, request);
     if (refreshed !== undefined) return refreshed;

@@ -4,6 +4,8 @@
 import { ConfigurationError } from '../errors.ts';
 import { assumeRole } from '../library.ts';
 import { roleRequestOf, type ServeCredentials, type ServeOptions } from '../options/command-options.ts';
+import { reproductionLine } from '../options/reproduce.ts';
+import { isJenkins } from '../options/session-name.ts';
 import { createReporter, describeAssumed } from '../output/reporter.ts';
 import { runBackground, type ServeRecord, servedOf, startBackground, stsRegionOf, writeProfile } from '../serve/broker.ts';
 import { type BodyCredentials, checkBodyEnvironment, FILES } from '../serve/profile-files.ts';
@@ -58,6 +60,7 @@ export async function serveCommand(options: ServeOptions, io: CommandIo): Promis
   const record: ServeRecord = { request, mode, stsRegion: await stsRegionOf(request, io.env) };
   writeProfile(dir, record, servedOf(mode, assumed), assumed.childRegion);
   const pid = startBackground(dir, process.argv[1] as string);
+  if (isJenkins(io.env)) reporter.info(reproductionLine(options.reproduction, "'<the block's commands>'"));
   const until = describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration);
   reporter.info(
     mode === 'role'

@@ -3,6 +3,7 @@ import { configuredEndpoint, HTTP_TIMEOUTS, stsEndpointUrl } from '../aws/endpoi
 import { loadStsSdk, type StsSdk } from '../aws/load-sdk.ts';
 import { isWithAssumedRoleError, TemporaryFailureError } from '../errors.ts';
 import type { RoleTarget } from '../options/command-options.ts';
+import { defaultRegionOf } from '../options/role-arn.ts';
 import { chainingCapError, explainStsFailure, type FailureContext } from './explain-failure.ts';
 import { type Clock, DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, retryTransient, systemClock } from './retry.ts';
 import { type AwsCredentials, resolveSourceCredentials, type SourceCredentials } from './source-credentials.ts';
@@ -53,6 +54,7 @@ export async function resolveStsRegion(
   region: string | undefined,
   profile: string | undefined,
   env: Environment,
+  roleArn?: string,
 ): Promise<{ region: string; origin: RegionOrigin }> {
   if (region !== undefined) return { region, origin: 'given' };
   const sdk = await loadStsSdk();
@@ -67,7 +69,9 @@ export async function resolveStsRegion(
       { ...sdk.NODE_REGION_CONFIG_FILE_OPTIONS, profile: name, ...(env.AWS_CONFIG_FILE ? { configFilepath: env.AWS_CONFIG_FILE } : {}) },
     )()
     .catch(() => undefined);
-  return typeof found === 'string' && found !== '' ? { region: found, origin: 'profile' } : { region: 'us-east-1', origin: 'default' };
+  return typeof found === 'string' && found !== ''
+    ? { region: found, origin: 'profile' }
+    : { region: defaultRegionOf(roleArn), origin: 'default' };
 }
 
 /** A static STS client for one set of credentials: no SDK retries (ours apply), HTTP timeouts on. */

@@ -3,8 +3,11 @@
 // Later `print --cache-file` calls (credential_process) reuse it, so fifty AWS calls
 // in a Jenkins block cost one AssumeRole per credential lifetime.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, rename, rmdir, stat, writeFile } from 'node:fs/promises';
-import { ConfigurationError } from '../errors.ts';
+import { rmSync } from 'node:fs';
+import { lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { ConfigurationError, TemporaryFailureError } from '../errors.ts';
 import type { RoleRequest } from '../options/command-options.ts';
 import { SOURCE_VARIABLES } from './source-plan.ts';
 
@@ -82,7 +85,8 @@ export async function readCache(path: string): Promise<CacheContent | undefined>
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    if (error instanceof ConfigurationError) throw error;
+    throw unusableCache(path, error);
   }
   try {
     const content = JSON.parse(text) as CacheContent;
@@ -95,34 +99,94 @@ export async function readCache(path: string): Promise<CacheContent | undefined>
 /** Replaces the cache atomically (write a 0600 sibling, rename over). */
 export async function writeCache(path: string, content: CacheContent): Promise<void> {
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, JSON.stringify(content), { mode: 0o600, flag: 'wx' });
-  await rename(temporary, path);
+  try {
+    await writeFile(temporary, JSON.stringify(content), { mode: 0o600, flag: 'wx' });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw unusableCache(path, error);
+  }
 }
 
+/** Who holds a cache lock: written into it, so that a lock whose holder is gone is taken over at once. */
+interface LockOwner {
+  pid: number;
+  host: string;
+  startedAt: number;
+}
+
+async function readOwner(lock: string): Promise<LockOwner | undefined> {
+  try {
+    return JSON.parse(await readFile(`${lock}/owner`, 'utf8')) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A holder on this host whose process no longer exists. */
+function holderGone(owner: LockOwner): boolean {
+  if (owner.host !== hostname()) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** A lock without an owner is one being made, or one left by a crash between mkdir and writing the owner. */
+const UNOWNED_GRACE_MS = 2000;
+
 /**
- * Runs `work` holding the cache's lock (a sibling directory: mkdir is atomic), so
- * parallel credential_process calls refresh once, not once each. A lock older than
- * `staleMs` is taken over: its holder died.
+ * Runs `work` holding the cache's lock (a sibling directory: mkdir is atomic, and it
+ * names its holder), so parallel credential_process calls refresh once, not once
+ * each. A lock whose holder is gone is taken over at once; a holder stopped by a
+ * signal removes it on its way out; a live holder is waited for `waitMs` at most.
  */
-export async function withCacheLock<T>(path: string, staleMs: number, work: () => Promise<T>): Promise<T> {
+export async function withCacheLock<T>(path: string, waitMs: number, work: () => Promise<T>): Promise<T> {
   const lock = `${path}.lock`;
+  const deadline = Date.now() + waitMs;
   for (;;) {
     try {
       await mkdir(lock, { mode: 0o700 });
+      await writeFile(`${lock}/owner`, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: Date.now() }), { mode: 0o600 });
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unusableCache(path, error);
+      const owner = await readOwner(lock);
       const age = await stat(lock).then(
         (info) => Date.now() - info.mtimeMs,
         () => 0,
       );
-      if (age > staleMs) await rmdir(lock).catch(() => undefined);
-      else await new Promise((resolve) => setTimeout(resolve, 25));
+      if ((owner !== undefined && holderGone(owner)) || (owner === undefined && age > UNOWNED_GRACE_MS)) {
+        await rm(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        const holder = owner === undefined ? 'another process' : `withAssumedRole (pid ${owner.pid} on ${owner.host})`;
+        throw new TemporaryFailureError(`--cache-file ${path}: ${holder} has been refreshing it for ${Math.round(age / 1000)} s`, {
+          fix: `retry; if no such process runs any more, remove ${lock}`,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
+  // Stopped by a signal, the CLI exits at once: the lock goes with it.
+  const release = () => rmSync(lock, { recursive: true, force: true });
+  process.on('exit', release);
   try {
     return await work();
   } finally {
-    await rmdir(lock).catch(() => undefined);
+    process.off('exit', release);
+    await rm(lock, { recursive: true, force: true });
   }
+}
+
+/** A cache file the CLI cannot use where it is: its folder missing, or not ours to write. */
+export function unusableCache(path: string, cause: unknown): ConfigurationError {
+  const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+  return new ConfigurationError(`--cache-file ${path}: cannot be used there (${code})`, {
+    fix: `point --cache-file into an existing folder you can write (${dirname(path)})`,
+    cause,
+  });
 }

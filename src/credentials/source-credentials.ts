@@ -1,10 +1,16 @@
 // Resolves the source credentials: the first step of the planned chain that answers.
+
+import { readFileSync } from 'node:fs';
 import { loadProvidersSdk } from '../aws/load-sdk.ts';
 import { ConfigurationError, StsRefusedError } from '../errors.ts';
+import { RESOLVING_PROFILE } from '../options/definitions.ts';
 import {
   type Environment,
+  hasDefaultSection,
+  instanceMetadataSettings,
   isRoleSessionSource,
   planSourceChain,
+  type SourceFacts,
   type SourceKind,
   type SourceStep,
   sharedFilePaths,
@@ -54,13 +60,21 @@ async function callStep(step: SourceStep, request: SourceRequest, env: Environme
   switch (step.kind) {
     case 'profile': {
       const { configFile, credentialsFile } = sharedFilePaths(env);
-      return sdk.fromIni({
-        profile: step.profile as string,
-        filepath: credentialsFile,
-        configFilepath: configFile,
-        clientConfig,
-        ignoreCache: true,
-      })();
+      // A credential_process of this profile runs with this mark in its environment (checkNotResolvingItself).
+      const before = process.env[RESOLVING_PROFILE];
+      process.env[RESOLVING_PROFILE] = step.profile as string;
+      try {
+        return await sdk.fromIni({
+          profile: step.profile as string,
+          filepath: credentialsFile,
+          configFilepath: configFile,
+          clientConfig,
+          ignoreCache: true,
+        })();
+      } finally {
+        if (before === undefined) delete process.env[RESOLVING_PROFILE];
+        else process.env[RESOLVING_PROFILE] = before;
+      }
     }
     case 'web-identity':
       return sdk.fromTokenFile({
@@ -80,12 +94,25 @@ function isExpiredSso(error: ProviderFailure): boolean {
   return /sso/i.test(error.message ?? '') && /expired|refresh/i.test(error.message ?? '');
 }
 
+/** Reads the shared files for what the source plan needs to know. */
+export function readSourceFacts(env: Environment): SourceFacts {
+  const { configFile, credentialsFile } = sharedFilePaths(env);
+  const holdsDefault = (path: string) => {
+    try {
+      return hasDefaultSection(readFileSync(path, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  return { defaultProfile: holdsDefault(configFile) || holdsDefault(credentialsFile) };
+}
+
 /**
  * Asks each planned step in turn and returns the first credentials found, with where
  * they came from. Throws ConfigurationError (exit 78) listing every place looked.
  */
 export async function resolveSourceCredentials(request: SourceRequest, env: Environment): Promise<SourceCredentials> {
-  const steps = planSourceChain(env, request.profile);
+  const steps = planSourceChain(env, request.profile, readSourceFacts(env));
   const looked: string[] = [];
   for (const step of steps) {
     if (step.skip !== undefined) {
@@ -103,7 +130,7 @@ export async function resolveSourceCredentials(request: SourceRequest, env: Envi
           cause: caught,
         });
       }
-      const reason = firstLine(error.message) || String(caught);
+      const reason = nestedWrapperLine(error.message) ?? (firstLine(error.message) || String(caught));
       if (steps.length === 1) {
         throw new ConfigurationError(`${step.label}: no credentials: ${reason}`, {
           fix: `check the profile in ${sharedFilePaths(env).configFile} (aws configure list --profile ${step.profile}), or drop --profile/AWS_PROFILE`,
@@ -120,10 +147,19 @@ export async function resolveSourceCredentials(request: SourceRequest, env: Envi
     fix: 'on a Jenkins agent attach an instance profile; locally run aws sso login or pass --profile',
     details: [
       ...looked.map((line) => `looked at ${line}`),
-      'instance metadata: in a container on EC2, IMDSv2 needs a hop limit of 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2)',
-      'instance metadata: AWS_EC2_METADATA_DISABLED=true turns it off; check the instance has an instance profile',
+      ...(instanceMetadataSettings(env).disabled
+        ? []
+        : [
+            'instance metadata: in a container on EC2, IMDSv2 needs a hop limit of 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2)',
+            'instance metadata: AWS_EC2_METADATA_DISABLED=true turns it off; check the instance has an instance profile',
+          ]),
     ],
   });
+}
+
+/** What a withAssumedRole run by this source (a credential_process) said, when it said something: its own first line. */
+function nestedWrapperLine(text: string | undefined): string | undefined {
+  return /^withAssumedRole: (.+)$/m.exec(text ?? '')?.[1];
 }
 
 function firstLine(text: string | undefined): string {

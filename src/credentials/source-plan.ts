@@ -48,12 +48,23 @@ export function sharedFilePaths(env: Environment): { configFile: string; credent
   };
 }
 
+/** What the plan needs to know beyond the environment: read from the shared files by the caller. */
+export interface SourceFacts {
+  /** Whether the shared config or credentials file has a default profile. */
+  defaultProfile: boolean;
+}
+
+/** Whether a shared file's text has the default profile ([default], or [profile default] in the config). */
+export function hasDefaultSection(text: string): boolean {
+  return /^\s*\[\s*(?:profile\s+)?default\s*\]\s*$/m.test(text);
+}
+
 /**
  * The SDK default chain's steps for `env`: environment keys, a profile, web
  * identity, container, instance metadata. A named profile (flag or AWS_PROFILE)
  * is the only step: it must work, rather than quietly fall through to the instance's role.
  */
-export function planSourceChain(env: Environment, profile: string | undefined): SourceStep[] {
+export function planSourceChain(env: Environment, profile: string | undefined, facts: SourceFacts): SourceStep[] {
   const named = profile ?? (set(env.AWS_PROFILE) ? env.AWS_PROFILE : undefined);
   if (named !== undefined) {
     return [{ kind: 'profile', label: `profile ${named}${profile === undefined ? ' (AWS_PROFILE)' : ''}`, profile: named }];
@@ -68,7 +79,12 @@ export function planSourceChain(env: Environment, profile: string | undefined): 
       label: 'environment (AWS_ACCESS_KEY_ID)',
       ...(keys ? {} : { skip: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set' }),
     },
-    { kind: 'profile', label: 'profile default', profile: 'default' },
+    {
+      kind: 'profile',
+      label: 'profile default',
+      profile: 'default',
+      ...(facts.defaultProfile ? {} : { skip: 'no [default] profile in the shared config or credentials file' }),
+    },
     {
       kind: 'web-identity',
       label: `web identity (${env.AWS_WEB_IDENTITY_TOKEN_FILE ?? 'AWS_WEB_IDENTITY_TOKEN_FILE'})`,

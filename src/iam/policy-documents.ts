@@ -26,6 +26,8 @@ export interface CrossAccountSetup {
   /** The agents' role in account B; without it, the trust policy trusts all of account B. */
   sourceRole?: string | undefined;
   externalId?: string | undefined;
+  /** More principals the deploy role trusts (people reproducing a CI run locally). */
+  alsoTrust?: readonly string[];
 }
 
 export const roleArn = (partition: string, account: string, role: string) => `arn:${partition}:iam::${account}:role/${role}`;
@@ -45,7 +47,7 @@ export function targetTrustPolicy(setup: CrossAccountSetup): PolicyDocument {
       {
         Sid: 'TrustJenkinsAgents',
         Effect: 'Allow',
-        Principal: { AWS: trustedPrincipal(setup) },
+        Principal: { AWS: setup.alsoTrust?.length ? [trustedPrincipal(setup), ...setup.alsoTrust] : trustedPrincipal(setup) },
         Action: 'sts:AssumeRole',
         ...(setup.externalId === undefined ? {} : { Condition: { StringEquals: { 'sts:ExternalId': setup.externalId } } }),
       },

@@ -59,7 +59,17 @@ export function targetAccountTemplate(setup: CrossAccountSetup): Record<string, 
   };
 }
 
+const yaml = (template: Record<string, unknown>) => stringify(template, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
+
+/** Each account's template as YAML: account B's to deploy first. */
+export function cloudFormationParts(setup: CrossAccountSetup): { sourceAccount: string; targetAccount: string } {
+  return {
+    sourceAccount: `# Account B (${setup.sourceAccount}), first:\n${yaml(sourceAccountTemplate(setup))}`,
+    targetAccount: `# Account A (${setup.targetAccount}):\n${yaml(targetAccountTemplate(setup))}`,
+  };
+}
+
 export function renderCloudFormation(setup: CrossAccountSetup): string {
-  const yaml = (template: Record<string, unknown>) => stringify(template, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
-  return `# Account B (${setup.sourceAccount}), first:\n${yaml(sourceAccountTemplate(setup))}---\n# Account A (${setup.targetAccount}):\n${yaml(targetAccountTemplate(setup))}`;
+  const parts = cloudFormationParts(setup);
+  return `${parts.sourceAccount}---\n${parts.targetAccount}`;
 }

@@ -17,7 +17,8 @@ function jsonencode(document: PolicyDocument): string {
   return `jsonencode(${json.split('\n').join('\n  ')})`;
 }
 
-export function renderTerraform(setup: CrossAccountSetup): string {
+/** Each account's configuration as HCL: account B's to apply first. */
+export function terraformParts(setup: CrossAccountSetup): { sourceAccount: string; targetAccount: string } {
   const documents = buildPolicySet(setup);
   const agent = sourceRoleName(setup);
   const source = `# Account B (${setup.sourceAccount}), first: the Jenkins agents' role and instance profile.
@@ -67,5 +68,10 @@ output "deploy_role_arn" {
   value = aws_iam_role.deploy.arn
 }
 `;
-  return `${source}---\n${target}`;
+  return { sourceAccount: source, targetAccount: target };
+}
+
+export function renderTerraform(setup: CrossAccountSetup): string {
+  const parts = terraformParts(setup);
+  return `${parts.sourceAccount}---\n${parts.targetAccount}`;
 }

@@ -64,6 +64,10 @@ export interface ExecOptions extends CommonOptions {
   killGraceSeconds: number;
   /** A local credentials endpoint instead of static keys. */
   refresh: boolean;
+  /** The wrapper's arguments that reproduce this run elsewhere (reproductionArguments). */
+  reproduction: string[];
+  /** This run as a Jenkins step call, for --dry-run. */
+  stepCall: string;
 }
 
 export type PrintFormat = 'env' | 'process' | 'json';
@@ -88,6 +92,8 @@ export interface ServeOptions extends CommonOptions {
   credentials: ServeCredentials;
   check: boolean;
   background: boolean;
+  /** The wrapper's arguments that reproduce this run elsewhere (reproductionArguments). */
+  reproduction: string[];
 }
 
 export interface VerifyOptions extends CommonOptions {
@@ -109,6 +115,10 @@ export interface PoliciesOptions extends CommonOptions {
   externalId: string | undefined;
   region: string | undefined;
   format: PoliciesFormat;
+  /** More principals the deploy role trusts. */
+  alsoTrust: string[];
+  /** Write one file per account here instead of stdout. */
+  outDir: string | undefined;
 }
 
 export interface DoctorOptions extends CommonOptions {

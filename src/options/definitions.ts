@@ -12,9 +12,18 @@ export interface OptionSpec {
   commands: readonly CommandName[];
   /** Internal: left out of --help and the README (the broker `serve` starts in the background). */
   hidden?: boolean;
+  /** For arrays given as one environment variable: what separates the items (default ':', as in PATH). */
+  separator?: string;
   /** Per-command wording or choices, where an option means something narrower. */
   perCommand?: Partial<Record<CommandName, Partial<Pick<OptionSpec, 'description' | 'defaultDescription' | 'choices'>>>>;
 }
+
+/**
+ * Set by the CLI, in its own environment, to the profile it is resolving source
+ * credentials from, so that a credential_process of that profile which runs the CLI
+ * again knows (not a setting: outside the prefix).
+ */
+export const RESOLVING_PROFILE = '_WITH_ASSUMED_ROLE_RESOLVING_PROFILE';
 
 /** Settings in the environment (and in --env-file files) carry this prefix. */
 export const ENV_PREFIX = 'WITH_ASSUMED_ROLE_';
@@ -192,6 +201,18 @@ export const OPTIONS = {
     type: 'string',
     description: "the agents' instance-profile role in account B; the trust policy then trusts only it",
     defaultDescription: 'none: the trust policy trusts all of account B; the templates name the role jenkins-agent',
+    commands: ['policies'],
+  },
+  'also-trust': {
+    type: 'array',
+    separator: ',',
+    description:
+      "another principal the deploy role's trust policy trusts: an IAM role or user ARN (the role people use to reproduce a CI run locally); repeatable or comma-separated",
+    commands: ['policies'],
+  },
+  'out-dir': {
+    type: 'string',
+    description: 'write the documents into this folder, one file per account (terraform: one folder per account), instead of stdout',
     commands: ['policies'],
   },
   verbose: {

@@ -47,5 +47,6 @@ export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string
     ['output masking', options.maskOrigin],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  return `dry run: STS not called, nothing run\n${rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n')}\n`;
+  const lines = rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`);
+  return `dry run: STS not called, nothing run\n${lines.join('\n')}\nas a Jenkins step:\n  ${options.stepCall}\n`;
 }

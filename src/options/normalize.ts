@@ -1,10 +1,19 @@
 // Merged settings -> one typed, validated options object per command. Pure.
-import { UsageError } from '../errors.ts';
+import { ConfigurationError, UsageError } from '../errors.ts';
 import type { CommonOptions, Options, PoliciesOptions, RoleTarget, SourceOptions, Verbosity } from './command-options.ts';
 import type { CommandName } from './definitions.ts';
+import { RESOLVING_PROFILE } from './definitions.ts';
 import { DEFAULT_DURATION_SECONDS, parseDuration, parseSeconds } from './duration.ts';
 import { isRegionName } from './partition.ts';
-import { buildRoleArn, validateAccount, validateRoleArn, validateRoleName } from './role-arn.ts';
+import { reproductionArguments, stepCall } from './reproduce.ts';
+import {
+  buildRoleArn,
+  checkPartitionRegion,
+  validateAccount,
+  validatePrincipalArn,
+  validateRoleArn,
+  validateRoleName,
+} from './role-arn.ts';
 import { deriveSessionName, isJenkins, type SessionNameContext, validateSessionName } from './session-name.ts';
 import type { Setting, Settings } from './settings.ts';
 
@@ -103,8 +112,10 @@ function roleTarget(settings: Settings, context: NormalizeContext, region: strin
     });
   }
   let roleArn: string;
-  if (arn !== undefined) roleArn = validateRoleArn(arn, arnSetting?.source);
-  else if (role !== undefined && account !== undefined) roleArn = buildRoleArn(role, account, region);
+  if (arn !== undefined) {
+    roleArn = validateRoleArn(arn, arnSetting?.source);
+    checkPartitionRegion(roleArn, region, arnSetting?.source);
+  } else if (role !== undefined && account !== undefined) roleArn = buildRoleArn(role, account, region);
   else if (role !== undefined || account !== undefined) {
     const missing = role === undefined ? '--role' : '--account';
     throw new UsageError(`${role === undefined ? settings.account?.source : settings.role?.source}: needs ${missing} too`, {
@@ -124,7 +135,7 @@ function roleTarget(settings: Settings, context: NormalizeContext, region: strin
   return {
     roleArn,
     sessionName: given !== undefined ? validateSessionName(given) : deriveSessionName({ project, environment }, context),
-    sessionNameOrigin: given !== undefined ? 'given' : describeDerivation(project, context),
+    sessionNameOrigin: given !== undefined ? 'given' : describeDerivation(project, environment, context),
     durationSeconds: duration === undefined ? DEFAULT_DURATION_SECONDS : parseDuration(duration, settings.duration?.source),
     externalId: checkExternalId(nonEmpty(settings['external-id']), settings['external-id']?.source),
   };
@@ -141,10 +152,37 @@ function checkExternalId(value: string | undefined, source = '--external-id'): s
   return value;
 }
 
-function describeDerivation(project: string | undefined, context: SessionNameContext): string {
+function describeDerivation(project: string | undefined, environment: string | undefined, context: SessionNameContext): string {
   const jenkins = isJenkins(context.env);
-  const projectFrom = project !== undefined ? '--project' : jenkins ? 'JOB_NAME' : 'directory name';
-  return jenkins ? `derived from ${projectFrom}, --environment, BUILD_NUMBER` : `derived from ${projectFrom}, --environment, local user`;
+  const parts = [
+    project !== undefined ? '--project' : jenkins ? 'JOB_NAME' : 'directory name',
+    ...(environment === undefined ? [] : ['--environment']),
+    jenkins ? 'BUILD_NUMBER' : 'local user',
+  ];
+  return `derived from ${parts.join(', ')}`;
+}
+
+/**
+ * A credential_process line of profile P that runs withAssumedRole with P as its own
+ * source would start itself again and again: the CLI marks the environment of what
+ * it runs while resolving a profile (RESOLVING_PROFILE), and a run that would resolve
+ * the same profile stops here, at once.
+ */
+function checkNotResolvingItself(settings: Settings, env: NormalizeContext['env']): void {
+  const resolving = env[RESOLVING_PROFILE];
+  const profile = nonEmpty(settings.profile) ?? (env.AWS_PROFILE || undefined);
+  if (resolving === undefined || resolving === '' || profile !== resolving) return;
+  throw new ConfigurationError(
+    `profile ${profile}: its credential_process runs withAssumedRole, whose source is profile ${profile} again: it would start itself forever`,
+    {
+      fix: `give that credential_process line a source of its own (--profile <another profile>, or none: keys or an instance profile), and keep AWS_PROFILE=${profile} for the tools that use it`,
+    },
+  );
+}
+
+/** The project a session name takes from JOB_NAME under Jenkins, when none was given. */
+function jenkinsProject(settings: Settings, context: NormalizeContext): string | undefined {
+  return isJenkins(context.env) && nonEmpty(settings.project) === undefined ? context.env.JOB_NAME || undefined : undefined;
 }
 
 /** CI runs mask by default: Jenkins sets JENKINS_URL and BUILD_ID, most CI systems set CI. */
@@ -157,7 +195,7 @@ function normalizePolicies(settings: Settings, common: CommonOptions): PoliciesO
     const value = nonEmpty(settings[name]);
     if (value === undefined)
       throw new UsageError(`--${name} is required: ${what}`, {
-        fix: `pass --${name}, e.g. ${name === 'role' ? 'RoleForB' : '521111111144'}`,
+        fix: `pass --${name}, e.g. ${{ role: 'RoleForB', 'target-account': '521111111144', 'source-account': '123456789012' }[name]}`,
       });
     return value;
   };
@@ -172,7 +210,19 @@ function normalizePolicies(settings: Settings, common: CommonOptions): PoliciesO
     externalId: checkExternalId(nonEmpty(settings['external-id']), settings['external-id']?.source),
     region: checkRegion(nonEmpty(settings.region), settings.region?.source ?? '--region'),
     format: choice(settings.format, ['json', 'cloudformation', 'terraform'], 'json'),
+    alsoTrust: listOf(settings['also-trust']).map((arn) => validatePrincipalArn(arn, settings['also-trust']?.source)),
+    outDir: nonEmpty(settings['out-dir']),
   };
+}
+
+/** An array setting's items, comma-separated ones split too (`--also-trust a,b`). */
+function listOf(setting: Setting | undefined): string[] {
+  if (setting === undefined) return [];
+  const values = Array.isArray(setting.value) ? setting.value : [String(setting.value)];
+  return values
+    .flatMap((value) => value.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 /** Validates and types the merged settings of `command`. Throws UsageError naming the input. */
@@ -183,6 +233,7 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
       fix: `drop everything from -- on, or leave out "${command}"`,
     });
   }
+  checkNotResolvingItself(settings, context.env);
   switch (command) {
     case 'exec': {
       const region = regionOf(settings, context.env);
@@ -210,16 +261,25 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
             : `${mask ? 'on' : 'off'}: ${settings.mask?.source}`,
         killGraceSeconds: grace === undefined ? 10 : parseSeconds(grace, settings['kill-grace']?.source ?? '--kill-grace'),
         refresh: flag(settings.refresh) === true,
+        reproduction: reproductionArguments(settings, jenkinsProject(settings, context)),
+        stepCall: stepCall(settings, [file, ...args]),
       };
     }
     case 'print': {
       const region = regionOf(settings, context.env);
       const cacheFile = nonEmpty(settings['cache-file']);
+      const target = roleTarget(settings, context, region, cacheFile === undefined);
+      if (cacheFile !== undefined && target?.sessionNameOrigin.includes('directory name')) {
+        throw new UsageError(
+          `--cache-file ${cacheFile}: the session name would be derived from the current directory's name, so every directory a tool runs in would need a role session of its own`,
+          { fix: 'add --project <name> (or --session-name) to the line, so the session name does not depend on where it runs' },
+        );
+      }
       return {
         ...common,
         command,
         source: sourceOptions(settings, region),
-        target: roleTarget(settings, context, region, cacheFile === undefined),
+        target,
         format: choice(settings.format, ['env', 'process', 'json'], 'env'),
         cacheFile,
       };
@@ -243,6 +303,7 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
         credentials: choice(settings.credentials, ['auto', 'role', 'source'], 'auto'),
         check,
         background,
+        reproduction: reproductionArguments(settings, jenkinsProject(settings, context)),
       };
     }
     case 'verify': {

@@ -3,7 +3,7 @@
 // layout costs ~15 ms at start-up, is loaded only for --help and --version.
 import parse from 'yargs-parser';
 import { UsageError } from '../errors.ts';
-import { type CommandName, optionsOf } from './definitions.ts';
+import { type CommandName, OPTIONS, type OptionSpec, optionsOf } from './definitions.ts';
 
 export const COMMAND_NAMES: readonly CommandName[] = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor'];
 
@@ -15,16 +15,26 @@ export function splitAtDoubleDash(argv: readonly string[]): { own: string[]; com
   return index === -1 ? { own: [...argv], command: [] } : { own: argv.slice(0, index), command: argv.slice(index + 1) };
 }
 
-/** The command named first (`print`, `verify`, ...), else the default: run a command. */
-function commandOf(own: readonly string[]): CommandName {
-  const first = own[0];
-  return first !== undefined && first !== 'exec' && (COMMAND_NAMES as readonly string[]).includes(first) ? (first as CommandName) : 'exec';
+/**
+ * Where the command's name is (`print`, `verify`, ...): the first word that is neither
+ * an option nor an option's value, so that options may come before it
+ * (`withAssumedRole --verbose print`). -1: none, the default command (run).
+ */
+function commandIndex(own: readonly string[]): number {
+  for (let index = 0; index < own.length; index += 1) {
+    const word = own[index] as string;
+    if (!word.startsWith('-')) return word !== 'exec' && (COMMAND_NAMES as readonly string[]).includes(word) ? index : -1;
+    const spec = (OPTIONS as Record<string, OptionSpec>)[word.replace(/^--?(no-)?/, '').split('=')[0] as string];
+    if (spec !== undefined && spec.type !== 'boolean' && !word.includes('=')) index += 1;
+  }
+  return -1;
 }
 
 /** Parses the arguments before `--`. `help` when --help or --version asks yargs to answer. */
 export function parseArgv(own: readonly string[]): ParsedArgv {
-  const command = commandOf(own);
-  const rest = command === 'exec' ? own : own.slice(1);
+  const at = commandIndex(own);
+  const command = at === -1 ? 'exec' : (own[at] as CommandName);
+  const rest = at === -1 ? [...own] : [...own.slice(0, at), ...own.slice(at + 1)];
   if (rest.some((word) => word === '--help' || word === '-h' || word === '--version')) return { kind: 'help' };
   const specs = optionsOf(command);
   const names = new Set<string>(specs.map(([name]) => name));

@@ -13,8 +13,9 @@ export interface EnvFile {
 export async function readEnvFiles(paths: readonly string[], flag = '--env-file'): Promise<EnvFile[]> {
   return Promise.all(
     paths.map(async (path) => {
+      let bytes: Buffer;
       try {
-        return { path, variables: dotenv.parse(await readFile(path)) };
+        bytes = await readFile(path);
       } catch (error) {
         const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
         throw new ConfigurationError(`${flag} ${path}: cannot be read (${reason})`, {
@@ -22,8 +23,26 @@ export async function readEnvFiles(paths: readonly string[], flag = '--env-file'
           cause: error,
         });
       }
+      const problem = textProblem(bytes);
+      if (problem !== undefined) {
+        throw new ConfigurationError(`${flag} ${path}: not a dotenv file: ${problem}`, {
+          fix: 'name the text file of KEY=value lines meant here',
+        });
+      }
+      return { path, variables: dotenv.parse(bytes) };
     }),
   );
+}
+
+/** Why these bytes are not text dotenv could mean: NUL bytes, or not UTF-8. */
+function textProblem(bytes: Buffer): string | undefined {
+  if (bytes.includes(0)) return 'it holds NUL bytes';
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return undefined;
+  } catch {
+    return 'it is not UTF-8 text';
+  }
 }
 
 /** Later files win over earlier ones. */

@@ -5,6 +5,8 @@ const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*)([\w
 const ROLE_NAME = /^((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
 const ROLE_NAME_ONLY = /^[\w+=,.@-]{1,64}$/;
 const ACCOUNT = /^\d{12}$/;
+/** The partitions AWS has. */
+export const KNOWN_PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
 
 export interface RoleArnParts {
   partition: string;
@@ -22,14 +24,31 @@ export function parseRoleArn(arn: string): RoleArnParts | undefined {
   return { partition, account, path: path.replace(/\/$/, ''), name };
 }
 
-/** Checks --role-arn: `arn:<partition>:iam::<12 digits>:role/[path/]<name>`. */
+/** Checks --role-arn: `arn:<partition>:iam::<12 digits>:role/[path/]<name>`, in a partition AWS has. */
 export function validateRoleArn(arn: string, flag = '--role-arn'): string {
-  if (parseRoleArn(arn) === undefined) {
+  const parts = parseRoleArn(arn);
+  if (parts === undefined) {
     throw new UsageError(`${flag} "${arn}": not an IAM role ARN; expected arn:aws:iam::<12-digit account>:role/<name>`, {
       fix: `pass the ARN of the role to assume, e.g. ${flag} arn:aws:iam::521111111144:role/DeployMaster`,
     });
   }
+  if (!KNOWN_PARTITIONS.includes(parts.partition)) {
+    throw new UsageError(`${flag} "${arn}": ${parts.partition} is not an AWS partition; they are ${KNOWN_PARTITIONS.join(', ')}`, {
+      fix: `check the ARN's second field, e.g. ${flag} arn:aws:iam::521111111144:role/DeployMaster`,
+    });
+  }
   return arn;
+}
+
+/** A role in one partition is assumed through STS in a region of that partition: say so before STS does, obscurely. No region: the default follows the ARN (defaultRegionOf). */
+export function checkPartitionRegion(arn: string, region: string | undefined, flag = '--role-arn'): void {
+  const partition = parseRoleArn(arn)?.partition ?? 'aws';
+  const regionPartition = partitionOfRegion(region);
+  if (region !== undefined && regionPartition !== partition) {
+    throw new UsageError(`${flag} "${arn}": a role in the ${partition} partition, but the region ${region} is in ${regionPartition}`, {
+      fix: `pass a region of ${partition} with --region, or the ARN of a role in ${regionPartition}`,
+    });
+  }
 }
 
 /** Checks a 12-digit account ID (--account, --target-account, --source-account). */
@@ -60,4 +79,22 @@ export function validateRoleName(role: string, flag = '--role', { path = true } 
 /** Builds the role ARN from --role and --account, in the partition of `region`. */
 export function buildRoleArn(role: string, account: string, region: string | undefined): string {
   return `arn:${partitionOfRegion(region)}:iam::${validateAccount(account)}:role/${validateRoleName(role)}`;
+}
+
+const PRINCIPAL_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):(root|(?:role|user)\/[\w+=,.@/-]+)$/;
+
+/** Checks a principal for a trust policy: an IAM role, user or account-root ARN. */
+export function validatePrincipalArn(arn: string, flag = '--also-trust'): string {
+  if (!PRINCIPAL_ARN.test(arn) || !KNOWN_PARTITIONS.includes(arn.split(':')[1] as string)) {
+    throw new UsageError(`${flag} "${arn}": not an IAM role, user or root ARN`, {
+      fix: `pass e.g. ${flag} arn:aws:iam::521111111144:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Deployers_0123456789abcdef`,
+    });
+  }
+  return arn;
+}
+
+/** The STS region when none is set anywhere: us-east-1, or the ARN's partition's own (cn-north-1, us-gov-west-1). */
+export function defaultRegionOf(roleArn: string | undefined): string {
+  const partition = roleArn === undefined ? 'aws' : (parseRoleArn(roleArn)?.partition ?? 'aws');
+  return { 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' }[partition] ?? 'us-east-1';
 }

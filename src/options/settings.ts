@@ -25,7 +25,7 @@ function parseSettingValue(spec: OptionSpec, raw: string, source: string): Setti
     if (FALSE.has(text)) return false;
     throw new UsageError(`${source}="${raw}": not a boolean; use true or false`, { fix: `set ${source}=true or ${source}=false` });
   }
-  if (spec.type === 'array') return raw.split(delimiter).filter((item) => item !== '');
+  if (spec.type === 'array') return raw.split(spec.separator ?? delimiter).filter((item) => item.trim() !== '');
   return raw;
 }
 

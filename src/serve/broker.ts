@@ -82,7 +82,9 @@ export function startBackground(dir: string, entry: string): number | undefined 
 
 /** The STS region of a request, resolved as assumeRole resolves it. */
 export async function stsRegionOf(request: RoleRequest, env: Environment): Promise<string> {
-  return (await resolveStsRegion(request.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined), request.profile, env)).region;
+  return (
+    await resolveStsRegion(request.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined), request.profile, env, request.roleArn)
+  ).region;
 }
 
 /** The background process: serves fresh credentials until the folder is removed or a stop signal comes. */

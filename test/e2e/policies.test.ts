@@ -1,7 +1,7 @@
 // policies: the documents are accepted by IAM as they are (moto validates policy
 // grammar), the CloudFormation templates pass cfn-lint and deploy in moto, and the
 // Terraform parses as HCL with the same documents inside.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
@@ -24,12 +24,14 @@ const setup = (role: string, sourceRole: string) => [
   sourceRole,
 ];
 const SETUP = setup('RoleForB', 'AgentRole');
+/** The role people assume to reproduce a CI run locally: --also-trust. */
+const PEOPLE = `arn:aws:iam::${ACCOUNT_A}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Deployers_0123456789abcdef`;
 const policies = async (...args: string[]) => {
   const result = await runCli(['policies', ...SETUP, ...args], { env: cleanEnv() });
   expect(result.exitCode).toBe(0);
   return result.stdout;
 };
-const halves = (text: string) => text.split(/^---$/m);
+const halves = (text: string) => text.split(/^---\n/m);
 
 describe('policies --format json', () => {
   it('labels the three documents with the account and role they belong to', async () => {
@@ -43,6 +45,21 @@ describe('policies --format json', () => {
     expect(printed.sourceRolePermissionPolicy).toMatchObject({ account: ACCOUNT_B, role: 'AgentRole', policyName: 'AssumeDeployRole' });
     expect(printed.sourceRolePermissionPolicy.document.Statement[0].Resource).toBe(`arn:aws:iam::${ACCOUNT_A}:role/RoleForB`);
     expect(printed.sourceRoleTrustPolicy.document.Statement[0].Principal).toEqual({ Service: 'ec2.amazonaws.com' });
+  });
+
+  it('--also-trust adds principals to the trust policy, repeated or comma-separated; refuses what is not an IAM principal', async () => {
+    const other = `arn:aws:iam::${ACCOUNT_B}:user/alice`;
+    const printed = JSON.parse(await policies('--also-trust', `${PEOPLE},${other}`));
+    expect(printed.targetRoleTrustPolicy.document.Statement[0].Principal.AWS).toEqual([
+      `arn:aws:iam::${ACCOUNT_B}:role/AgentRole`,
+      PEOPLE,
+      other,
+    ]);
+    const repeated = JSON.parse(await policies('--also-trust', PEOPLE, '--also-trust', other));
+    expect(repeated.targetRoleTrustPolicy.document).toEqual(printed.targetRoleTrustPolicy.document);
+    const bad = await runCli(['policies', ...SETUP, '--also-trust', 'alice'], { env: cleanEnv() });
+    expect(bad.exitCode).toBe(64);
+    expect(bad.stderr).toContain('withAssumedRole: --also-trust "alice": not an IAM role, user or root ARN');
   });
 
   it('trusts the whole source account without --source-role, in the region partition', async () => {
@@ -96,14 +113,14 @@ const lintable = commandWorks('cfn-lint') || Boolean(process.env.CI);
 if (!lintable) console.warn('NOTICE: cfn-lint not found; skipping the CloudFormation lint. Install it with pip install cfn-lint.');
 
 describe.skipIf(!lintable)('policies --format cloudformation', () => {
-  it('passes cfn-lint, one template per account', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'war-cfn-'));
-    const files = halves(await policies('--format', 'cloudformation', '--external-id', 'x-1')).map((template, index) => {
-      const file = join(dir, `account-${index}.yaml`);
-      writeFileSync(file, template);
-      return file;
-    });
-    expect(files).toHaveLength(2);
+  it('passes cfn-lint, one template per account, written as one file each with --out-dir', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'war-cfn-')), 'templates');
+    const printed = await policies('--format', 'cloudformation', '--external-id', 'x-1', '--also-trust', PEOPLE, '--out-dir', dir);
+    const files = printed.trim().split('\n');
+    expect(files).toEqual([join(dir, `account-b-${ACCOUNT_B}.yaml`), join(dir, `account-a-${ACCOUNT_A}.yaml`)]);
+    expect(halves(await policies('--format', 'cloudformation', '--external-id', 'x-1', '--also-trust', PEOPLE))).toEqual(
+      files.map((file) => readFileSync(file, 'utf8')),
+    );
     const lint = await execa('cfn-lint', files, { reject: false });
     expect(lint.stdout).toBe('');
     expect(lint.exitCode).toBe(0);
@@ -126,7 +143,9 @@ describeWithMoto('the documents in IAM (moto)', (world) => {
 
   it('accepts each JSON document as it is, and refuses a broken one', async () => {
     // RoleForB exists in the seeded world already; these documents go to roles of their own.
-    const json = await runCli(['policies', ...setup('JsonDeploy', 'AgentRole'), '--external-id', 'deploy-ext-1'], { env: cleanEnv() });
+    const json = await runCli(['policies', ...setup('JsonDeploy', 'AgentRole'), '--external-id', 'deploy-ext-1', '--also-trust', PEOPLE], {
+      env: cleanEnv(),
+    });
     const printed = JSON.parse(json.stdout);
     const inB = await asAccount(ACCOUNT_B, 'admin-json-b');
     const inA = await asAccount(ACCOUNT_A, 'admin-json-a');

@@ -1,10 +1,12 @@
 // The withAssumedRole pipeline step on Groovy 2.4, in a harness that runs `sh` and
 // withEnv the way Jenkins does (test/jenkins/harness.groovy), with real AWS clients
 // in the body and the loopback STS (and moto) as AWS.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { expect, it } from 'vitest';
+import { STEP_PARAMETERS } from '../../src/options/reproduce.ts';
 import { availableClients, identitiesCommand, identitiesIn } from '../support/aws-clients.ts';
 import { CLI, cleanEnv, type Env, fixture, isolatedHome, ROOT } from '../support/cli.ts';
 import { buildVariables, describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
@@ -205,6 +207,50 @@ echo "status=\${status}"
     );
     expect(run.exitCode).toBe(0);
     expect(run.console).toContain(role('team-app-main-jenkins-42'));
+  });
+
+  it('prints the line that reproduces the stage on a laptop; run there, it sees the same settings as the local user', async () => {
+    const command = 'echo "bucket=$DEPLOY_BUCKET region=$AWS_REGION"; aws sts get-caller-identity --query Arn --output text';
+    const run = await runPipeline(
+      `
+writeFile file: 'ci/dev.env', text: 'WITH_ASSUMED_ROLE_ENVIRONMENT=dev\\nDEPLOY_BUCKET=project-dev-artifacts\\n'
+withAssumedRole(${ROLE}, region: 'eu-west-1', envFile: 'ci/dev.env', command: ${groovy(command)})
+`,
+      agentEnv(),
+    );
+    expect(run.exitCode, run.console).toBe(0);
+    expect(run.console).toContain('bucket=project-dev-artifacts region=eu-west-1');
+    expect(arnsIn(run.console)).toEqual([role('team-app-main-dev-jenkins-42')]);
+    const line = /^withAssumedRole: reproduce locally: (withAssumedRole .*)$/m.exec(run.console)?.[1] as string;
+    expect(line).toBe(
+      `withAssumedRole --role-arn ${DEPLOY_ROLE_ARN} --region eu-west-1 --env-file ci/dev.env --project 'team/app main' -- /bin/sh -c '${command}'`,
+    );
+    // On the laptop: no Jenkins variables, a profile as the source, withAssumedRole on PATH.
+    const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/alice`);
+    const bin = mkdtempSync(join(tmpdir(), 'war-bin-'));
+    symlinkSync(join(ROOT, 'bin/with-assumed-role.cjs'), join(bin, 'withAssumedRole'));
+    const laptop = cleanEnv({ PATH: `${bin}:${process.env.PATH}`, AWS_ENDPOINT_URL_STS: world.server.url, AWS_PROFILE: 'laptop' });
+    writeFileSync(
+      laptop.AWS_CONFIG_FILE as string,
+      `[profile laptop]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`,
+    );
+    const local = await execa('sh', ['-c', line], { cwd: run.workspace, env: laptop, extendEnv: false, reject: false });
+    expect(local.exitCode, local.stderr).toBe(0);
+    expect(local.stdout).toBe(`bucket=project-dev-artifacts region=eu-west-1\n${role('team-app-main-dev-local-alice')}`);
+    expect(world.server.assumeRoleCalls().map((call) => call.accessKeyId)).toEqual([
+      `${world.server.assumeRoleCalls()[0]?.accessKeyId}`,
+      keys.accessKeyId,
+    ]);
+  });
+
+  it('maps every step parameter onto the CLI setting the CLI maps it back from', () => {
+    const groovySource = readFileSync(join(ROOT, 'jenkins/vars/withAssumedRole.groovy'), 'utf8');
+    const block = /Map<String, String> settingNames\(\) \{\s*return \[([\s\S]*?)\]/.exec(groovySource)?.[1] ?? '';
+    const fromGroovy = Object.fromEntries([...block.matchAll(/(\w+): '(\w+)'/g)].map(([, parameter, setting]) => [parameter, setting]));
+    const fromCli = Object.fromEntries(
+      Object.entries(STEP_PARAMETERS).map(([option, parameter]) => [parameter, option.toUpperCase().replaceAll('-', '_')]),
+    );
+    expect(fromGroovy).toEqual(fromCli);
   });
 
   it('ships the bundle npm run build makes: the committed one is current', () => {

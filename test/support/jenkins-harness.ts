@@ -80,7 +80,8 @@ export async function runPipeline(
 /** Like describe, when groovy and java are here; else a notice (and a failure under CI). */
 export function describeWithGroovy(name: string, body: () => void): void {
   if (groovyAvailable()) {
-    describe(name, body);
+    // A pipeline starts a JVM and several CLI runs per step: minutes on a busy 2-core machine, not the default 30 s.
+    describe(name, { timeout: 180_000 }, body);
     return;
   }
   if (process.env.CI) {

@@ -1,0 +1,91 @@
+// The same run elsewhere: the CLI line a person pastes on a laptop to reproduce a
+// Jenkins step, and the step call a dry run's line would be in a Jenkinsfile. From
+// the settings that were given (flags and WITH_ASSUMED_ROLE_* variables; env files
+// by name), never a secret. Pure.
+
+import { OPTIONS, type OptionName } from './definitions.ts';
+import { shellQuote } from './describe-plan.ts';
+import type { Settings, SettingValue } from './settings.ts';
+
+/** CLI option -> the Jenkins step's parameter (jenkins/vars/withAssumedRole.groovy maps them back; a test keeps both equal). */
+export const STEP_PARAMETERS: Partial<Record<OptionName, string>> = {
+  'role-arn': 'roleArn',
+  role: 'role',
+  account: 'account',
+  'session-name': 'sessionName',
+  project: 'project',
+  environment: 'environment',
+  duration: 'duration',
+  region: 'region',
+  'external-id': 'externalId',
+  profile: 'profile',
+  credentials: 'credentials',
+  refresh: 'refresh',
+  'env-file': 'envFile',
+};
+
+/** Settings that describe this machine or this run only, so a reproduction leaves them out. */
+const LOCAL_ONLY = new Set<OptionName>([
+  'session-name',
+  'mask',
+  'dry-run',
+  'dir',
+  'check',
+  'background',
+  'credentials',
+  'verbose',
+  'quiet',
+]);
+
+const ORDER = Object.keys(OPTIONS);
+
+/** The settings given as flags or WITH_ASSUMED_ROLE_* variables, in the options' order (not the environment's). */
+const given = (settings: Settings) =>
+  (Object.entries(settings) as [OptionName, { value: SettingValue; origin: string }][])
+    .filter(([, setting]) => setting.origin !== 'env-file')
+    .sort(([a], [b]) => ORDER.indexOf(a) - ORDER.indexOf(b));
+
+function flagsOf(name: OptionName, value: SettingValue): string[] {
+  if (typeof value === 'boolean') return [value ? `--${name}` : `--no-${name}`];
+  if (Array.isArray(value)) return value.flatMap((item) => [`--${name}`, item]);
+  return [`--${name}`, value];
+}
+
+/**
+ * The wrapper's arguments that reproduce this run elsewhere: what was given, env files
+ * by name, and the project the session name was derived from, so that CloudTrail
+ * shows `<project>-<environment>-local-<user>` for it.
+ */
+export function reproductionArguments(settings: Settings, derivedProject: string | undefined): string[] {
+  const args: string[] = [];
+  for (const [name, setting] of given(settings)) {
+    if (!LOCAL_ONLY.has(name)) args.push(...flagsOf(name, setting.value));
+  }
+  if (settings.project === undefined && settings['session-name'] === undefined && derivedProject !== undefined) {
+    args.push('--project', derivedProject);
+  }
+  return args;
+}
+
+/** `reproduce locally: withAssumedRole ... -- <command>`. */
+export function reproductionLine(args: readonly string[], command: readonly string[] | string): string {
+  const tail = typeof command === 'string' ? command : command.map(shellQuote).join(' ');
+  return `reproduce locally: withAssumedRole ${args.map(shellQuote).join(' ')} -- ${tail}`;
+}
+
+/** A Groovy single-quoted string. */
+const groovyString = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\n', '\\n')}'`;
+
+function groovyValue(value: SettingValue): string {
+  if (typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.length === 1 ? groovyString(value[0] as string) : `[${value.map(groovyString).join(', ')}]`;
+  return groovyString(value);
+}
+
+/** The step call a dry run describes: `withAssumedRole(roleArn: '...', ..., command: '...')`. */
+export function stepCall(settings: Settings, command: readonly string[]): string {
+  const parameters = given(settings)
+    .filter(([name]) => STEP_PARAMETERS[name] !== undefined && name !== 'credentials')
+    .map(([name, setting]) => `${STEP_PARAMETERS[name]}: ${groovyValue(setting.value)}`);
+  return `withAssumedRole(${[...parameters, `command: ${groovyString(command.map(shellQuote).join(' '))}`].join(', ')})`;
+}
