@@ -1,23 +1,74 @@
 // The masking state machine, one per output stream: replaces every form of the
-// secrets with ****, across chunk boundaries, holding back only bytes that could
-// begin a secret. Pure: bytes in, slices of them out.
+// secrets (secret-forms.ts) with ****, across chunk boundaries, holding back only
+// bytes that could begin a secret. Pure: bytes in, slices of them out.
+//
+// Searches find where a secret may be, each at native or near-native speed, and
+// each find is then matched both ways, character by character:
+// - bytes: a byte the output rarely holds, with Buffer#indexOf (memchr): one pass
+//   for all the secrets on log text;
+// - windows: a stretch of each secret's own bytes, all at once by a Wu-Manber scan,
+//   whose skips make output in which every byte is common (base64) cheap;
+// - escapes: every \ and %, where a character of a secret may be escaped.
+// A form either shows a searched byte (or window) as it is, or escapes it, which the
+// escape search finds. What the output is made of decides between the first two,
+// from a sample of it taken every 16 MB; the escape search always runs.
 
-import { type ByteAnchor, chooseAnchors, formsOf, type SecretGroup, secretGroups } from './secret-forms.ts';
+import { literalAt, matchBackward, matchForward, NEEDS_MORE, type SecretUnits, unicodeEscapeAt, unitsOf } from './secret-forms.ts';
 
 const MASK = Buffer.from('****');
 const EMPTY = Buffer.alloc(0);
+const BACKSLASH = 0x5c;
+const PERCENT = 0x25;
+/** JSON's two-byte escapes of a character: \/ \" \\. */
+const SHORT_ESCAPED = new Set([0x2f, 0x22, 0x5c]);
 
-/** How much output to count bytes of before choosing the bytes to look for, and how often to choose again. */
+/** How much output to sample before choosing the searches, and how often to choose again. */
 export interface Sampling {
   bytes: number;
   every: number;
 }
 const SAMPLING: Sampling = { bytes: 16 * 1024, every: 16 * 1024 * 1024 };
 
-interface Match {
-  start: number;
-  length: number;
+/** Where a byte or a window sits in a secret: the unit it begins at. */
+export interface Place {
+  secret: SecretUnits;
+  index: number;
 }
+
+/** A byte to look for, and every place in the secrets it covers that holds it. */
+export interface ByteSearch {
+  byte: number;
+  places: Place[];
+}
+
+/** The Wu-Manber tables over one window of each secret, all of one length. */
+interface WindowSearch {
+  length: number;
+  /** By the two bytes ending a window of the output: how far it may move on. */
+  shift: Uint8Array;
+  /** By the two bytes a secret's window ends with: those windows. */
+  ending: Map<number, { place: Place; bytes: Uint8Array }[]>;
+}
+
+interface Plan {
+  bytes: ByteSearch[];
+  windows: WindowSearch | undefined;
+}
+
+/** Windows shorter than this are not worth a Wu-Manber scan (its skips are as long as the windows). */
+const MIN_WINDOW = 8;
+/** Longer skips than this do not fit the shift table's bytes, and gain little more. */
+const MAX_WINDOW = 32;
+
+/**
+ * Cost model, in nanoseconds, measured on a 2-core machine (a micro-benchmark of
+ * Buffer#indexOf and of the scan loop): one memchr pass over a 16 KB sample, one find
+ * and its match, one Wu-Manber step, and one window ending like a secret's.
+ */
+const COST = { pass: 400, hit: 50, step: 4, window: 30 };
+
+/** Matches as sortable numbers: start, then the longer first at a start. */
+const LENGTH_BITS = 2 ** 20;
 
 /**
  * `mask` returns what can be shown of the bytes so far, as slices of the input
@@ -26,59 +77,61 @@ interface Match {
  * Binary-safe: it only compares bytes.
  */
 export class Masker {
-  private secrets: string[] = [];
-  private groups: SecretGroup[] = [];
-  private anchors: ByteAnchor[] = [];
+  private secrets: SecretUnits[] = [];
+  /** Where each byte sits in the secrets, for the byte search. */
+  private placesOf = new Map<number, Place[]>();
+  /** By a character's code: where it sits in the secrets, for escapes. */
+  private escaped = new Map<number, Place[]>();
+  private windows: WindowSearch | undefined;
+  private plan: Plan = { bytes: [], windows: undefined };
+  /** The longest form any secret can take. */
   private longest = 0;
-  /** The first bytes of the forms, each with the forms starting with it. */
-  private startingWith: { byte: number; forms: Buffer[] }[] = [];
-  /** 1 at each first byte of a form. */
-  private firstBytes = new Uint8Array(256);
-  /** 1 at (a << 8 | b) for each two bytes a, b that follow one another in a form. */
-  private adjacent = new Uint8Array(256 * 256);
   private pending: Buffer = EMPTY;
-  private readonly counts = new Uint32Array(256);
-  private counted = 0;
+  private readonly sample: Buffer;
+  private sampled = 0;
   private untilSample = 0;
   private readonly sampling: Sampling;
+  /** Matches of the current scan, packed (start * LENGTH_BITS + LENGTH_BITS - 1 - length), reused. */
+  private found = new Float64Array(64);
+  private count = 0;
+  /** Where the last form `around` matched ends. */
+  private matchEnd = 0;
 
   constructor(secrets: readonly string[], sampling: Sampling = SAMPLING) {
     this.sampling = sampling;
+    this.sample = Buffer.alloc(sampling.bytes);
     this.prepare(secrets);
   }
 
   /** Masks these secrets too from now on (refreshed credentials); bytes held back so far are checked against all. */
   add(secrets: readonly string[]): void {
-    this.prepare([...this.secrets, ...secrets]);
+    this.prepare([...this.secrets.map((secret) => secret.text), ...secrets]);
   }
 
-  private prepare(secrets: readonly string[]): void {
-    this.secrets = [...new Set(secrets)];
-    this.groups = secretGroups(this.secrets);
-    this.anchors = chooseAnchors(this.groups, this.counts);
-    this.startingWith = [];
-    this.firstBytes = new Uint8Array(256);
-    this.adjacent = new Uint8Array(256 * 256);
-    const forms = formsOf(this.groups);
-    this.longest = forms[0]?.length ?? 0;
-    for (const form of forms) {
-      const byte = form[0] as number;
-      this.firstBytes[byte] = 1;
-      for (let at = 1; at < form.length; at += 1) this.adjacent[((form[at - 1] as number) << 8) | (form[at] as number)] = 1;
-      const starting = this.startingWith.find((entry) => entry.byte === byte);
-      if (starting === undefined) this.startingWith.push({ byte, forms: [form] });
-      else starting.forms.push(form);
+  private prepare(texts: readonly string[]): void {
+    this.secrets = [...new Set(texts)].filter((text) => text !== '').map(unitsOf);
+    this.placesOf = bytePlaces(this.secrets);
+    this.escaped = new Map();
+    for (const secret of this.secrets) {
+      [...secret.text].forEach((char, index) => {
+        if (char.length !== 1) return;
+        const code = char.charCodeAt(0);
+        this.escaped.set(code, [...(this.escaped.get(code) ?? []), { secret, index }]);
+      });
     }
+    this.windows = windowSearch(this.secrets);
+    this.longest = Math.max(0, ...this.secrets.map((secret) => secret.maxLength));
+    this.plan = choosePlan(this.secrets, this.placesOf, this.windows, new Uint32Array(256), undefined);
   }
 
   /** The masked bytes that are safe to show now, in order. */
   mask(chunk: Buffer): Buffer[] {
-    if (this.groups.length === 0) return [chunk];
-    this.sample(chunk);
+    if (this.secrets.length === 0) return [chunk];
+    this.takeSample(chunk);
     const held = this.pending;
-    if (held.length > 0 && chunk.length > this.longest) {
-      // Not the whole chunk copied behind the held bytes: a form that begins in them,
-      // in the last at the latest, ends within the chunk's first `longest - 1` bytes.
+    if (held.length > 0 && chunk.length >= this.longest) {
+      // Not the whole chunk copied behind the held bytes: a form that begins in them
+      // ends within the chunk's first `longest - 1` bytes.
       const { shown, until } = this.settle(Buffer.concat([held, chunk.subarray(0, this.longest - 1)]), held.length);
       const rest = this.scan(chunk.subarray(until - held.length), false);
       this.pending = rest.held;
@@ -97,38 +150,41 @@ export class Masker {
     return shown;
   }
 
-  /** Counts the bytes of a stretch of output, then chooses again, from the counts, the bytes to look for. */
-  private sample(chunk: Buffer): void {
+  /** Copies a stretch of output into the sample; once full, chooses the searches again. */
+  private takeSample(chunk: Buffer): void {
     if (this.untilSample >= chunk.length) {
       this.untilSample -= chunk.length;
       return;
     }
-    const end = Math.min(chunk.length, this.untilSample + this.sampling.bytes - this.counted);
-    const counts = this.counts;
-    for (let at = this.untilSample; at < end; at += 1) counts[chunk[at] as number] = (counts[chunk[at] as number] as number) + 1;
-    this.counted += end - this.untilSample;
+    const take = Math.min(chunk.length - this.untilSample, this.sample.length - this.sampled);
+    chunk.copy(this.sample, this.sampled, this.untilSample, this.untilSample + take);
+    this.sampled += take;
     this.untilSample = 0;
-    if (this.counted < this.sampling.bytes) return;
-    this.anchors = chooseAnchors(this.groups, this.counts);
-    this.counts.fill(0);
-    this.counted = 0;
+    if (this.sampled < this.sample.length) return;
+    const counts = new Uint32Array(256);
+    const sample = this.sample;
+    for (let at = 0; at < sample.length; at += 1) counts[sample[at] as number] = (counts[sample[at] as number] as number) + 1;
+    this.plan = choosePlan(this.secrets, this.placesOf, this.windows, counts, sample);
+    this.sampled = 0;
     this.untilSample = this.sampling.every;
   }
 
   private scan(data: Buffer, final: boolean): { shown: Buffer[]; held: Buffer } {
-    const matches = this.findForms(data);
+    this.findForms(data);
     const partial = final ? [] : this.partialStarts(data);
     const pieces: Buffer[] = [];
     let position = 0;
     let next = 0;
-    for (const match of matches) {
-      if (match.start < position) continue;
+    for (let k = 0; k < this.count; k += 1) {
+      const key = this.found[k] as number;
+      const start = Math.floor(key / LENGTH_BITS);
+      if (start < position) continue;
       while (next < partial.length && (partial[next] as number) < position) next += 1;
       // A longer form may still complete at or before this match: wait for more bytes.
-      if (next < partial.length && (partial[next] as number) <= match.start) break;
-      if (match.start > position) pieces.push(data.subarray(position, match.start));
+      if (next < partial.length && (partial[next] as number) <= start) break;
+      if (start > position) pieces.push(data.subarray(position, start));
       pieces.push(MASK);
-      position = match.start + match.length;
+      position = start + (LENGTH_BITS - 1 - (key % LENGTH_BITS));
     }
     while (next < partial.length && (partial[next] as number) < position) next += 1;
     const hold = partial[next] ?? data.length;
@@ -137,93 +193,234 @@ export class Masker {
   }
 
   /**
-   * The held bytes and enough after them (`seam`) for every form beginning in
-   * them to be complete or not: what to show of them, masked, and where in `seam`
-   * the rest begins (past a form that ran on beyond them).
+   * The held bytes and enough after them (`seam`) for every form beginning in them
+   * to be complete or not: what to show of them, masked, and where in `seam` the
+   * rest begins (past a form that ran on beyond them).
    */
   private settle(seam: Buffer, heldLength: number): { shown: Buffer[]; until: number } {
+    this.findForms(seam);
     const shown: Buffer[] = [];
     let position = 0;
-    for (const match of this.findForms(seam)) {
-      if (match.start >= heldLength) break;
-      if (match.start < position) continue;
-      if (match.start > position) shown.push(seam.subarray(position, match.start));
+    for (let k = 0; k < this.count; k += 1) {
+      const key = this.found[k] as number;
+      const start = Math.floor(key / LENGTH_BITS);
+      if (start >= heldLength) break;
+      if (start < position) continue;
+      if (start > position) shown.push(seam.subarray(position, start));
       shown.push(MASK);
-      position = match.start + match.length;
+      position = start + (LENGTH_BITS - 1 - (key % LENGTH_BITS));
     }
     if (position < heldLength) shown.push(seam.subarray(position, heldLength));
     return { shown, until: Math.max(position, heldLength) };
   }
 
-  /** Every complete form in `data`, sorted, longest first at a place. */
-  private findForms(data: Buffer): Match[] {
-    const matches: Match[] = [];
-    let sorted = true;
-    for (const { byte, groups } of this.anchors) {
+  private record(start: number): void {
+    if (start < 0) return;
+    if (this.count === this.found.length) {
+      const grown = new Float64Array(this.found.length * 2);
+      grown.set(this.found);
+      this.found = grown;
+    }
+    this.found[this.count] = start * LENGTH_BITS + (LENGTH_BITS - 1 - (this.matchEnd - start));
+    this.count += 1;
+  }
+
+  /** Every complete form in `data` into `found`, sorted: by start, the longest first. */
+  private findForms(data: Buffer): void {
+    this.count = 0;
+    const end = data.length;
+    for (const { byte, places } of this.plan.bytes) {
       for (let at = data.indexOf(byte); at !== -1; at = data.indexOf(byte, at + 1)) {
-        for (const { group, offset } of groups) {
-          for (const form of group.forms) {
-            const start = at - offset - form.runOffset;
-            const end = start + form.bytes.length;
-            if (start >= 0 && end <= data.length && holdsAt(data, start, form.bytes)) {
-              const last = matches[matches.length - 1];
-              if (last !== undefined && (start < last.start || (start === last.start && form.bytes.length > last.length))) sorted = false;
-              matches.push({ start, length: form.bytes.length });
-              break;
-            }
-          }
-        }
+        for (const { secret, index } of places) this.record(this.around(data, at, 1, secret, index, 1));
       }
     }
-    return sorted ? matches : matches.sort((a, b) => a.start - b.start || b.length - a.length);
+    if (this.plan.windows !== undefined) this.scanWindows(data, this.plan.windows);
+    for (let at = data.indexOf(BACKSLASH); at !== -1; at = data.indexOf(BACKSLASH, at + 1)) {
+      const unicode = unicodeEscapeAt(data, at, end);
+      const next = data[at + 1] as number;
+      const code = unicode >= 0 ? unicode : SHORT_ESCAPED.has(next) ? next : -1;
+      if (code < 0) continue;
+      for (const { secret, index } of this.escaped.get(code) ?? [])
+        this.record(this.around(data, at, unicode >= 0 ? 6 : 2, secret, index, 1));
+    }
+    for (let at = data.indexOf(PERCENT); at !== -1; at = data.indexOf(PERCENT, at + 1)) {
+      const code = percentEscapeAt(data, at, end);
+      if (code < 0) continue;
+      for (const { secret, index } of this.escaped.get(code) ?? []) this.record(this.around(data, at, 3, secret, index, 1));
+    }
+    if (this.count > 1) this.found.subarray(0, this.count).sort();
+  }
+
+  /** Wu-Manber over the windows: a stretch of output moves on by what its last two bytes allow. */
+  private scanWindows(data: Buffer, search: WindowSearch): void {
+    const { length, shift, ending } = search;
+    const end = data.length;
+    for (let at = length - 1; at < end; ) {
+      const key = ((data[at - 1] as number) << 8) | (data[at] as number);
+      const step = shift[key] as number;
+      if (step > 0) {
+        at += step;
+        continue;
+      }
+      const start = at - length + 1;
+      for (const { place, bytes } of ending.get(key) ?? []) {
+        let same = true;
+        for (let k = 0; k < length - 2 && same; k += 1) same = data[start + k] === bytes[k];
+        if (same) this.record(this.around(data, start, length, place.secret, place.index, length));
+      }
+      at += 1;
+    }
   }
 
   /**
-   * Where, near the end of `data`, a form starts that runs past it: the output
-   * may go on into a secret. Each first byte is looked for at memchr speed
-   * (forms start with a handful of distinct bytes) rather than every byte of the
-   * last few hundred checked in a loop.
+   * The form around a find: units [index, index + units) of `secret` are the
+   * `length` bytes at `at` (bytes as they are, or an escape). The secret as it is is
+   * tried first; then the alternatives, both ways. Its start, or -1; its end in matchEnd.
+   */
+  private around(data: Buffer, at: number, length: number, secret: SecretUnits, index: number, units: number): number {
+    if (length === units && secret.ascii && literalAt(data, at - index, secret)) {
+      this.matchEnd = at - index + secret.literal.length;
+      return at - index;
+    }
+    const start = matchBackward(data, at, 0, secret, index);
+    if (start < 0) return -1;
+    const stop = matchForward(data, at + length, data.length, secret, index + units);
+    if (stop < 0) return -1;
+    this.matchEnd = stop;
+    return start;
+  }
+
+  /**
+   * Where, near the end of `data`, a form starts that runs past it: the output may
+   * go on into a secret. Each byte a form can start with is looked for at memchr
+   * speed, within reach of the end: a form's own length, or, with no \ or % near the
+   * end (no escape), the secret's length.
    */
   private partialStarts(data: Buffer): number[] {
     const starts: number[] = [];
     const end = data.length;
-    if (end === 0) return starts;
-    // A form begun and not finished ends the data with its first byte or with two of its bytes
-    // side by side: mostly neither, and a look at the last two bytes spares the search.
-    const last = data[end - 1] as number;
-    if (this.firstBytes[last] === 0 && (end === 1 || this.adjacent[((data[end - 2] as number) << 8) | last] === 0)) return starts;
-    const from = Math.max(0, end - this.longest + 1);
-    for (const { byte, forms } of this.startingWith) {
-      for (let at = data.indexOf(byte, from); at !== -1; at = data.indexOf(byte, at + 1)) {
-        for (const form of forms) {
-          if (form.length > end - at && continuesInto(data, at, form)) {
-            starts.push(at);
-            break;
-          }
+    const reach = Math.max(0, end - this.longest + 1);
+    const escapes = data.indexOf(BACKSLASH, reach) !== -1 || data.indexOf(PERCENT, reach) !== -1;
+    for (const secret of this.secrets) {
+      const from = Math.max(0, end - (escapes ? secret.maxLength : secret.literal.length) + 1);
+      for (const byte of secret.firstBytes) {
+        for (let at = data.indexOf(byte, from); at !== -1; at = data.indexOf(byte, at + 1)) {
+          if (matchForward(data, at, end, secret, 0) === NEEDS_MORE) starts.push(at);
         }
       }
     }
-    return starts.length > 1 ? starts.sort((a, b) => a - b) : starts;
+    return starts.length > 1 ? [...new Set(starts)].sort((a, b) => a - b) : starts;
   }
 }
 
-// Byte loops rather than Buffer#compare: the bytes differ early or the form is
-// short, and a native call with its argument checks costs more than the loop.
-
-/**
- * Whether `data` holds all of `form` at `at` (the caller checked it fits). The
- * last byte first: a secret's forms differ in length, so trying the wrong one
- * mostly fails there at once instead of after the shared beginning.
- */
-function holdsAt(data: Buffer, at: number, form: Buffer): boolean {
-  const last = form.length - 1;
-  if (data[at + last] !== form[last]) return false;
-  for (let i = 0; i < last; i += 1) if (data[at + i] !== form[i]) return false;
-  return true;
+const HEX = new Int8Array(256).fill(-1);
+for (let digit = 0; digit < 16; digit += 1) {
+  HEX['0123456789abcdef'.charCodeAt(digit)] = digit;
+  HEX['0123456789ABCDEF'.charCodeAt(digit)] = digit;
 }
 
-/** Whether `data` from `at` to its end is the beginning of `form`. */
-function continuesInto(data: Buffer, at: number, form: Buffer): boolean {
-  for (let i = 0; at + i < data.length; i += 1) if (data[at + i] !== form[i]) return false;
-  return true;
+/** Whether `data` at `at` holds %HH of a character URL-encoding escapes: its code, else -1. */
+function percentEscapeAt(data: Buffer, at: number, end: number): number {
+  if (at + 3 > end) return -1;
+  const high = HEX[data[at + 1] as number] as number;
+  const low = HEX[data[at + 2] as number] as number;
+  if (high < 0 || low < 0) return -1;
+  const code = high * 16 + low;
+  const char = String.fromCharCode(code);
+  return encodeURIComponent(char) === char ? -1 : code;
+}
+
+/** Where each byte sits in the (ASCII) secrets: what the byte search can look for. */
+export function bytePlaces(secrets: readonly SecretUnits[]): Map<number, Place[]> {
+  const places = new Map<number, Place[]>();
+  for (const secret of secrets) {
+    if (!secret.ascii) continue;
+    for (let index = 0; index < secret.literal.length; index += 1) {
+      const byte = secret.literal[index] as number;
+      places.set(byte, [...(places.get(byte) ?? []), { secret, index }]);
+    }
+  }
+  return places;
+}
+
+/**
+ * The Wu-Manber tables over a window of each secret: from its middle (STS tokens
+ * share their first bytes), as long as the shortest secret allows, up to 32 bytes.
+ * None when a secret is too short for a window worth it, or not ASCII.
+ */
+function windowSearch(secrets: readonly SecretUnits[]): WindowSearch | undefined {
+  if (secrets.length === 0 || secrets.some((secret) => !secret.ascii)) return undefined;
+  const length = Math.min(MAX_WINDOW, ...secrets.map((secret) => secret.literal.length));
+  if (length < MIN_WINDOW) return undefined;
+  const shift = new Uint8Array(65536).fill(length - 1);
+  const ending = new Map<number, { place: Place; bytes: Uint8Array }[]>();
+  for (const secret of secrets) {
+    const index = Math.floor((secret.literal.length - length) / 2);
+    const bytes = secret.literal.subarray(index, index + length);
+    for (let k = 1; k < length; k += 1) {
+      const key = ((bytes[k - 1] as number) << 8) | (bytes[k] as number);
+      shift[key] = Math.min(shift[key] as number, length - 1 - k);
+    }
+    const key = ((bytes[length - 2] as number) << 8) | (bytes[length - 1] as number);
+    ending.set(key, [...(ending.get(key) ?? []), { place: { secret, index }, bytes }]);
+  }
+  return { length, shift, ending };
+}
+
+/**
+ * The bytes to look for so that every secret is found, chosen from `counts` (how
+ * often each byte value occurred in a sample of the output): a weighted set cover,
+ * each step taking the byte with the least cost per secret it adds, a pass plus
+ * its finds. Mostly one byte the output rarely holds that all the secrets contain.
+ */
+export function chooseBytes(secrets: readonly SecretUnits[], placesOf: Map<number, Place[]>, counts: Uint32Array): ByteSearch[] {
+  const chosen: ByteSearch[] = [];
+  let left = new Set(secrets);
+  while (left.size > 0) {
+    let best: { byte: number; cost: number; covers: Set<SecretUnits> } | undefined;
+    for (const [byte, places] of placesOf) {
+      const covers = new Set(places.filter((place) => left.has(place.secret)).map((place) => place.secret));
+      if (covers.size === 0) continue;
+      const finds = places.filter((place) => covers.has(place.secret)).length;
+      const cost = (COST.pass + (counts[byte] as number) * finds * COST.hit) / covers.size;
+      if (best === undefined || cost < best.cost) best = { byte, cost, covers };
+    }
+    if (best === undefined) {
+      // Not ASCII: looked for by its own first byte; the escape search finds it escaped.
+      for (const secret of left) chosen.push({ byte: secret.literal[0] as number, places: [{ secret, index: 0 }] });
+      break;
+    }
+    const { byte, covers } = best;
+    chosen.push({ byte, places: (placesOf.get(byte) ?? []).filter((place) => covers.has(place.secret)) });
+    left = new Set([...left].filter((secret) => !covers.has(secret)));
+  }
+  return chosen;
+}
+
+/** What a Wu-Manber scan of `sample` costs, in the model's nanoseconds. */
+function windowCost(search: WindowSearch, sample: Uint8Array): number {
+  let cost = 0;
+  for (let at = search.length - 1; at < sample.length; ) {
+    const step = search.shift[((sample[at - 1] as number) << 8) | (sample[at] as number)] as number;
+    cost += step > 0 ? COST.step : COST.window;
+    at += step > 0 ? step : 1;
+  }
+  return cost;
+}
+
+const byteCost = (searches: readonly ByteSearch[], counts: Uint32Array) =>
+  searches.reduce((sum, { byte, places }) => sum + COST.pass + (counts[byte] as number) * places.length * COST.hit, 0);
+
+/** Bytes, or the Wu-Manber scan: whichever the sample says costs less. */
+function choosePlan(
+  secrets: readonly SecretUnits[],
+  placesOf: Map<number, Place[]>,
+  windows: WindowSearch | undefined,
+  counts: Uint32Array,
+  sample: Uint8Array | undefined,
+): Plan {
+  const bytes = chooseBytes(secrets, placesOf, counts);
+  if (windows === undefined || sample === undefined || windowCost(windows, sample) >= byteCost(bytes, counts))
+    return { bytes, windows: undefined };
+  return { bytes: [], windows };
 }

@@ -1,116 +1,172 @@
-// The byte sequences a secret shows up as in output: as is, URL-encoded (query
-// strings, form bodies: '/', '+', '=' become %2F, %2B, %3D, in either case) and
-// JSON-escaped ('/' as '\/'). Grouped per secret around a run of characters no
-// encoding changes, so one search finds every form. Pure.
+// How a secret can show up in output, character by character: as itself,
+// URL-encoded (%2F, either case), JSON-escaped (\/, \", \\) or as a JSON \uXXXX
+// escape (either case; some encoders escape every character, others only some),
+// in any mix. Matching walks those alternatives forward or backward from a place
+// a search found; the searches need a byte or a run of bytes that every form
+// shows as it is. Pure.
 
-type Encoder = (text: string) => string;
-
-const ENCODERS: readonly Encoder[] = [
-  (text) => text,
-  (text) => encodeURIComponent(text),
-  (text) => encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
-  (text) => text.replaceAll('/', '\\/'),
-  (text) => JSON.stringify(text).slice(1, -1),
-];
-
-/** Characters every encoder above leaves as they are. */
-const UNCHANGED_RUN = /[A-Za-z0-9._~-]+/g;
-/** The shortest run to group a secret's forms around; with less, each form is a group of its own. */
-const MIN_RUN = 6;
-
-export interface SecretForm {
-  bytes: Buffer;
-  /** Where the group's run starts within this form. */
-  runOffset: number;
+/** One way a character can be printed: its bytes, hex digits compared by value (either case). */
+export interface Pattern {
+  bytes: Uint8Array;
+  /** 1 where the byte is a hex digit of an escape: compared by value, so case does not matter. */
+  hex: Uint8Array;
 }
 
-export interface SecretGroup {
-  /** Bytes every form of the secret holds unchanged: any part of it can anchor the search. */
-  run: Buffer;
-  /** Longest first, so the longest form wins where several match at one place. */
-  forms: SecretForm[];
+export interface SecretUnits {
+  text: string;
+  /** Per character, the patterns it may be printed as; the character itself first. */
+  units: Pattern[][];
+  /** The character's own bytes per unit, for the fast all-literal check. */
+  literal: Uint8Array;
+  /** Whether every character is one byte (ASCII): then unit i is byte i of `literal`. */
+  ascii: boolean;
+  /** The longest any form of it can be (every character as \uXXXX). */
+  maxLength: number;
+  /** Every byte a form can begin with. */
+  firstBytes: number[];
 }
 
-function longestRun(secret: string): { start: number; text: string } | undefined {
-  let best: { start: number; text: string } | undefined;
-  for (const match of secret.matchAll(UNCHANGED_RUN)) {
-    if (best === undefined || match[0].length > best.text.length) best = { start: match.index, text: match[0] };
+/** Match results besides an end or start position. */
+export const NO_MATCH = -1;
+export const NEEDS_MORE = -2;
+
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let digit = 0; digit < 16; digit += 1) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(digit)] = digit;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(digit)] = digit;
+}
+
+const BACKSLASH = 0x5c;
+
+function pattern(text: string, hexFrom = text.length): Pattern {
+  const bytes = Buffer.from(text, 'latin1');
+  const hex = new Uint8Array(bytes.length);
+  for (let at = hexFrom; at < bytes.length; at += 1) hex[at] = 1;
+  return { bytes, hex };
+}
+
+/** The patterns one character of a secret may be printed as, the character itself first. */
+export function patternsOf(char: string): Pattern[] {
+  const patterns: Pattern[] = [{ bytes: Buffer.from(char), hex: new Uint8Array(Buffer.byteLength(char)) }];
+  const short = { '/': '\\/', '"': '\\"', '\\': '\\\\' }[char];
+  if (short !== undefined) patterns.push(pattern(short));
+  if (char.length === 1) patterns.push(pattern(`\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`, 2));
+  const url = encodeURIComponent(char);
+  if (url !== char && url.length === 3) patterns.push(pattern(url, 1));
+  return patterns;
+}
+
+/** A secret as units of alternatives, with what the matchers and searches need. */
+export function unitsOf(text: string): SecretUnits {
+  const chars = [...text];
+  const units = chars.map(patternsOf);
+  const first = new Set<number>();
+  for (const alternative of units[0] ?? []) first.add(alternative.bytes[0] as number);
+  return {
+    text,
+    units,
+    literal: Buffer.from(text),
+    ascii: Buffer.byteLength(text) === chars.length,
+    maxLength: units.reduce((sum, alternatives) => sum + Math.max(...alternatives.map((alternative) => alternative.bytes.length)), 0),
+    firstBytes: [...first],
+  };
+}
+
+/** Whether `pattern` is in `data` at `at`: its end, NO_MATCH, or NEEDS_MORE when `data` ends inside a match. */
+function patternForward(data: Uint8Array, at: number, end: number, pattern: Pattern): number {
+  const { bytes, hex } = pattern;
+  for (let k = 0; k < bytes.length; k += 1) {
+    if (at + k >= end) return NEEDS_MORE;
+    const byte = data[at + k] as number;
+    if (byte !== bytes[k] && (hex[k] === 0 || HEX_VALUE[byte] !== HEX_VALUE[bytes[k] as number])) return NO_MATCH;
   }
-  return best;
+  return at + bytes.length;
 }
 
-/** Each secret's forms, grouped around a run they all share. */
-export function secretGroups(secrets: readonly string[]): SecretGroup[] {
-  const groups: SecretGroup[] = [];
-  for (const secret of new Set(secrets)) {
-    if (secret === '') continue;
-    const run = longestRun(secret);
-    const encoded = new Map<string, number>();
-    for (const encode of ENCODERS) {
-      encoded.set(encode(secret), run === undefined ? 0 : Buffer.byteLength(encode(secret.slice(0, run.start))));
-    }
-    const forms = [...encoded]
-      .map(([form, runOffset]) => ({ bytes: Buffer.from(form), runOffset }))
-      .sort((a, b) => b.bytes.length - a.bytes.length);
-    if (run !== undefined && run.text.length >= MIN_RUN) {
-      groups.push({ run: Buffer.from(run.text), forms });
-    } else {
-      // No distinctive run (a short or symbol-heavy secret): each form is its own group.
-      for (const form of forms) groups.push({ run: form.bytes, forms: [{ bytes: form.bytes, runOffset: 0 }] });
-    }
+/** Whether `pattern` ends in `data` at `at`: its start, or NO_MATCH (also when it would start before `begin`). */
+function patternBackward(data: Uint8Array, at: number, begin: number, pattern: Pattern): number {
+  const { bytes, hex } = pattern;
+  const start = at - bytes.length;
+  if (start < begin) return NO_MATCH;
+  for (let k = bytes.length - 1; k >= 0; k -= 1) {
+    const byte = data[start + k] as number;
+    if (byte !== bytes[k] && (hex[k] === 0 || HEX_VALUE[byte] !== HEX_VALUE[bytes[k] as number])) return NO_MATCH;
   }
-  return groups;
-}
-
-/** A byte to look for in the output, and where it sits in the run of each group it finds. */
-export interface ByteAnchor {
-  byte: number;
-  groups: { group: SecretGroup; offset: number }[];
+  return start;
 }
 
 /**
- * What one pass over the output costs, in bytes of a 16 KB sample that stop it
- * (a false hit: a call and a check or two): Buffer#indexOf finds a byte at
- * memchr speed, so a pass over a 128 KB read costs about as much as 40 hits.
+ * Matches units[from..] forward from `at`: the end of the form, NO_MATCH, or
+ * NEEDS_MORE when `data` ends while the form may go on. Where two patterns fit at
+ * one place (a secret holding \ or %), both are tried.
  */
-const PASS_COST = 5;
-
-/**
- * The bytes to look for so that every group is found, chosen from `counts`
- * (how often each byte value occurred in recent output): a weighted set cover,
- * each step taking the byte with the least cost per group it adds, a pass plus
- * its hits. Mostly one byte the output rarely holds that all the secrets
- * contain, so the output is read once rather than once per secret.
- */
-export function chooseAnchors(groups: readonly SecretGroup[], counts: Uint32Array): ByteAnchor[] {
-  const anchors: ByteAnchor[] = [];
-  let left = [...groups];
-  while (left.length > 0) {
-    // How many of the groups left hold each byte.
-    const holding = new Uint8Array(256);
-    for (const group of left) for (const byte of new Set(group.run)) holding[byte] = (holding[byte] as number) + 1;
-    let best: { byte: number; cost: number } | undefined;
-    for (let byte = 0; byte < 256; byte += 1) {
-      if (holding[byte] === 0) continue;
-      const cost = (PASS_COST + (counts[byte] as number)) / (holding[byte] as number);
-      if (best === undefined || cost < best.cost) best = { byte, cost };
+export function matchForward(data: Uint8Array, at: number, end: number, secret: SecretUnits, from: number): number {
+  const { units } = secret;
+  let position = at;
+  for (let index = from; index < units.length; index += 1) {
+    const alternatives = units[index] as Pattern[];
+    let next = NO_MATCH;
+    let more = false;
+    for (let choice = 0; choice < alternatives.length; choice += 1) {
+      const found = patternForward(data, position, end, alternatives[choice] as Pattern);
+      if (found === NEEDS_MORE) more = true;
+      else if (found >= 0) {
+        if (next >= 0) {
+          // A second fit here (a secret holding \ or %): follow each to the end, the first that matches wins.
+          const first = matchForward(data, next, end, secret, index + 1);
+          if (first >= 0) return first;
+          const second = matchForward(data, found, end, secret, index + 1);
+          if (second >= 0) return second;
+          return first === NEEDS_MORE || second === NEEDS_MORE || more ? NEEDS_MORE : NO_MATCH;
+        }
+        next = found;
+      }
     }
-    const byte = (best as { byte: number }).byte;
-    const covered = left.filter((group) => group.run.includes(byte));
-    anchors.push({ byte, groups: covered.map((group) => ({ group, offset: group.run.indexOf(byte) })) });
-    left = left.filter((group) => !covered.includes(group));
+    if (next < 0) return more ? NEEDS_MORE : NO_MATCH;
+    position = next;
   }
-  return anchors;
+  return position;
 }
 
-/** Every form in the groups, once, longest first. */
-export function formsOf(groups: readonly SecretGroup[]): Buffer[] {
-  const unique = new Map<string, Buffer>();
-  for (const group of groups) for (const form of group.forms) unique.set(form.bytes.toString('latin1'), form.bytes);
-  return [...unique.values()].sort((a, b) => b.length - a.length);
+/** Matches units[0..until) backward, ending at `at`: the form's start, or NO_MATCH (also when it would start before `begin`). */
+export function matchBackward(data: Uint8Array, at: number, begin: number, secret: SecretUnits, until: number): number {
+  const { units } = secret;
+  let position = at;
+  for (let index = until - 1; index >= 0; index -= 1) {
+    const alternatives = units[index] as Pattern[];
+    let next = NO_MATCH;
+    for (let choice = 0; choice < alternatives.length; choice += 1) {
+      const found = patternBackward(data, position, begin, alternatives[choice] as Pattern);
+      if (found < 0) continue;
+      if (next >= 0) {
+        const first = matchBackward(data, next, begin, secret, index);
+        return first >= 0 ? first : matchBackward(data, found, begin, secret, index);
+      }
+      next = found;
+    }
+    if (next < 0) return NO_MATCH;
+    position = next;
+  }
+  return position;
 }
 
-/** Every printed form of each secret, longest first. */
-export function secretForms(secrets: readonly string[]): Buffer[] {
-  return formsOf(secretGroups(secrets));
+/** Whether the secret's own bytes are in `data` at `start` (the common case: printed as it is). */
+export function literalAt(data: Uint8Array, start: number, secret: SecretUnits): boolean {
+  const { literal } = secret;
+  const last = literal.length - 1;
+  if (start < 0 || start + last >= data.length || data[start + last] !== literal[last]) return false;
+  for (let k = 0; k < last; k += 1) if (data[start + k] !== literal[k]) return false;
+  return true;
+}
+
+/** Whether `data` at `at` holds \uXXXX (either case): the escaped code, else -1. */
+export function unicodeEscapeAt(data: Uint8Array, at: number, end: number): number {
+  if (at + 6 > end || data[at] !== BACKSLASH || data[at + 1] !== 0x75) return -1;
+  let code = 0;
+  for (let k = 2; k < 6; k += 1) {
+    const digit = HEX_VALUE[data[at + k] as number] as number;
+    if (digit < 0) return -1;
+    code = code * 16 + digit;
+  }
+  return code;
 }

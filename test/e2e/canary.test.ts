@@ -20,7 +20,23 @@ const ASSUMED = {
   sessionToken: 'IQoJcanary+ASSUMED/session=token/0000000000000000000000000000000000000000==',
 };
 const SECRETS = [SOURCE.accessKeyId, SOURCE.secretAccessKey, ASSUMED.accessKeyId, ASSUMED.secretAccessKey, ASSUMED.sessionToken];
-const FORMS = SECRETS.flatMap((secret) => [secret, encodeURIComponent(secret), secret.replaceAll('/', '\\/')]);
+/** \uXXXX of a character, in either case of hex. */
+const unicode = (char: string, upper: boolean) => {
+  const hex = char.charCodeAt(0).toString(16).padStart(4, '0');
+  return `\\u${upper ? hex.toUpperCase() : hex}`;
+};
+/** Every form masking knows: as is, URL-encoded, JSON's \/, and JSON \u escapes of some or all characters, in either case. */
+const FORMS = SECRETS.flatMap((secret) => [
+  secret,
+  encodeURIComponent(secret),
+  encodeURIComponent(secret)
+    .toLowerCase()
+    .replace(/%[0-9a-f]{2}/g, (hex) => hex),
+  secret.replaceAll('/', '\\/'),
+  [...secret].map((char) => (/[A-Za-z0-9]/.test(char) ? char : unicode(char, false))).join(''),
+  [...secret].map((char) => (/[A-Za-z0-9]/.test(char) ? char : unicode(char, true))).join(''),
+  [...secret].map((char) => unicode(char, false)).join(''),
+]);
 const ROLE = ['--role-arn', DEPLOY_ROLE_ARN, '--session-name', 'canary'];
 
 function expectNoCanary(text: string, where: string): void {
@@ -64,6 +80,7 @@ const SCENARIOS: [string, string[], StsFaults][] = [
   ['success, --quiet', ['--quiet', '--', 'true'], {}],
   ['--dry-run', ['--dry-run', '--verbose', '--', 'true'], {}],
   ['the child prints its environment, masked', ['--verbose', '--mask', '--', 'env'], {}],
+  ['the child prints every escaped form of its credentials, masked', ['--mask', '--', fixture('print-escaped.mjs')], {}],
   ...REFUSALS.map((code): [string, string[], StsFaults] => [`${code}, --verbose`, ['--verbose', '--', 'true'], { refuse: code }]),
   ['throttled past the last attempt, --verbose', ['--verbose', '--', 'true'], { throttleFirst: 100 }],
   ['a hung STS, --verbose', ['--verbose', '--assume-timeout', '1', '--', 'true'], { hangFirst: Number.POSITIVE_INFINITY }],

@@ -63,7 +63,14 @@ export async function who(): Promise<string> {
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, types: ['node'] },
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          types: ['node'],
+        },
       }),
     );
     const checked = await execa(join(ROOT, 'node_modules/.bin/tsc'), ['-p', project], { cwd: project, reject: false });
