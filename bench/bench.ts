@@ -2,10 +2,11 @@
 // loopback STS, each as a ratio to a floor measured in the same run, interleaved.
 // BENCH_ONLY=startup or BENCH_ONLY=masking runs one part.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { bundleCli } from '../scripts/build.ts';
 import { StsTestServer } from '../test/support/sts-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -104,6 +105,20 @@ await build({
 });
 const FLOOR = join(floorDir, 'launch.cjs');
 writeFileSync(FLOOR, "require('node:module').enableCompileCache?.();\nrequire('./floor.cjs');\n");
+
+// The relay floor: the CLI, built and launched as it ships, with a masker that masks nothing:
+// what the relay costs, told apart from what masking costs.
+await bundleCli(join(floorDir, 'dist'), [
+  {
+    name: 'pass-through-masker',
+    setup: (plugin) => {
+      plugin.onResolve({ filter: /\/masker\.ts$/ }, () => ({ path: join(ROOT, 'bench/fixtures/pass-through-masker.ts') }));
+    },
+  },
+]);
+mkdirSync(join(floorDir, 'bin'));
+copyFileSync(BIN, join(floorDir, 'bin/with-assumed-role.cjs'));
+const RELAY = join(floorDir, 'bin/with-assumed-role.cjs');
 
 /** Output kinds, each with its budget against the floor: one more process in the way, unmasked. */
 const KINDS = [
@@ -215,7 +230,7 @@ async function masking(): Promise<void> {
   try {
     for (const [kind, title, budget] of KINDS) {
       console.log(`\nmasked output: ${MEGABYTES} MB of ${title} through the wrapper into a file (${MASK_RUNS} interleaved runs each)`);
-      const times = { off: [] as number[], on: [] as number[], hop: [] as number[] };
+      const times = { off: [] as number[], on: [] as number[], hop: [] as number[], relay: [] as number[] };
       const emit = [node, EMIT, String(MEGABYTES), kind];
       // The floor: what one more process between the command and the output costs here, doing nothing (cat).
       const hop = `'${node}' '${EMIT}' ${MEGABYTES} ${kind} | cat`;
@@ -223,6 +238,7 @@ async function masking(): Promise<void> {
         times.hop.push((await run(node, ['--', BIN, ...ROLE, '--no-mask', '--', 'sh', '-c', hop], env, 'inherit', log)).ms);
         const plain = await run(node, ['--', BIN, ...ROLE, '--no-mask', '--', ...emit], env, 'inherit', log);
         const masked = await run(node, ['--', BIN, ...ROLE, '--mask', '--', ...emit], env, 'inherit', log);
+        times.relay.push((await run(node, ['--', RELAY, ...ROLE, '--mask', '--', ...emit], env, 'inherit', log)).ms);
         if (plain.bytes !== MEGABYTES * 1024 * 1024) throw new Error(`unmasked run wrote ${plain.bytes} bytes`);
         if (masked.bytes >= plain.bytes || masked.code !== 0) throw new Error('masked run did not mask');
         times.off.push(plain.ms);
@@ -233,6 +249,8 @@ async function masking(): Promise<void> {
       const on = median(times.on);
       row('--no-mask (stdio inherited)', `${off.toFixed(0)} ms`);
       row('floor: --no-mask -- sh -c "... | cat"', `${hopped.toFixed(0)} ms`, `${(hopped / off).toFixed(2)}x unmasked`);
+      const relayed = median(times.relay);
+      row('floor: the relay alone, masking nothing', `${relayed.toFixed(0)} ms`, `${(relayed / hopped).toFixed(2)}x the cat floor`);
       withinBudget = row(
         '--mask (through the redactor)',
         `${on.toFixed(0)} ms`,

@@ -6,4 +6,9 @@
 // Only where TMPDIR exists: enabling the cache creates its folder there, and a TMPDIR
 // made as a side effect would make this command behave unlike the bundle run alone.
 if (require('node:fs').existsSync(require('node:os').tmpdir())) require('node:module').enableCompileCache?.();
-require('../dist/with-assumed-role.cjs');
+// An AWS profile's credential_process runs `print --format process --cache-file F`
+// before every AWS call: answered from a fresh cache without loading the CLI.
+const args = process.argv.slice(2);
+if (!(args.includes('print') && require('../dist/with-assumed-role-cache-hit.cjs').answerFromCache(args, process.env))) {
+  require('../dist/with-assumed-role.cjs');
+}

@@ -32,7 +32,7 @@ export function optionsTable(): string {
   const rows = (Object.entries(OPTIONS) as [string, OptionSpec][])
     .filter(([, spec]) => !spec.hidden)
     .map(([name, spec]) => {
-      const flag = spec.type === 'boolean' ? `\`--${name}\`` : spec.type === 'array' ? `\`--${name} FILE\`` : `\`--${name} VALUE\``;
+      const flag = spec.type === 'boolean' ? `\`--${name}\`` : `\`--${name} ${spec.valueName ?? 'VALUE'}\``;
       return `| ${flag} | \`${envVarName(name)}\` | ${cell(spec.defaultDescription ?? '')} | ${cell(meaningOf(spec))} |`;
     });
   return ['| Flag | Environment variable | Default | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');

@@ -3,8 +3,10 @@
 
 import { userInfo } from 'node:os';
 import { basename } from 'node:path';
+import { loadPart } from './aws/load-sdk.ts';
 import { onStopSignal } from './child/signals.ts';
 import type { CommandIo } from './commands/command-io.ts';
+import { invocationKey } from './credentials/invocation-key.ts';
 import { exitCodeOf } from './errors.ts';
 import type { Options, Verbosity } from './options/command-options.ts';
 import { envVarName } from './options/definitions.ts';
@@ -32,7 +34,7 @@ async function loadOptions(argv: readonly string[], io: CommandIo): Promise<Opti
   const { own, command: commandArgv } = splitAtDoubleDash(argv);
   const parsed = parseArgv(own);
   if (parsed.kind === 'help') {
-    await (await import('./help.ts')).showHelp(own, io.stdout);
+    await (await loadPart('--help', () => import('./help.ts'))).showHelp(own, io.stdout);
     return undefined;
   }
   const { command } = parsed;
@@ -49,6 +51,11 @@ async function loadOptions(argv: readonly string[], io: CommandIo): Promise<Opti
     directoryName: basename(process.cwd()),
     fileEnvironment: mergeEnvFiles(files),
     commandArgv,
+    invocation: invocationKey(
+      argv,
+      io.env,
+      files.map((file) => file.bytes),
+    ),
   });
 }
 
@@ -63,7 +70,7 @@ async function runCommand(options: Options, io: CommandIo): Promise<number> {
     case 'verify':
       return (await import('./commands/verify.ts')).verifyCommand(options, io);
     case 'policies':
-      return (await import('./commands/policies.ts')).policiesCommand(options, io);
+      return (await loadPart('policies', () => import('./commands/policies.ts'))).policiesCommand(options, io);
     case 'doctor':
       return (await import('./commands/doctor.ts')).doctorCommand(options, io);
   }

@@ -1,6 +1,8 @@
 // The library API: what the CLI does, callable from code.
 
+import { DEFAULT_NETWORK, type NetworkSettings } from './aws/proxy-rules.ts';
 import { buildChildEnvironment } from './child/child-environment.ts';
+import { discardRelays, openMaskedRelays } from './child/mask-stream.ts';
 import { openRefreshingEndpoint } from './child/refreshing-endpoint.ts';
 import { runChild } from './child/run-child.ts';
 import { type AssumedRole, assumeTargetRole, resolveStsRegion } from './credentials/assume-role.ts';
@@ -26,6 +28,8 @@ export interface AssumeRoleOptions {
   profile?: string | undefined;
   /** Deadline for getting credentials, retries included; default 60. */
   assumeTimeoutSeconds?: number | undefined;
+  /** A proxy and CA bundle other than the environment's (HTTPS_PROXY, NO_PROXY, AWS_CA_BUNDLE). */
+  network?: NetworkSettings | undefined;
   /** Environment the source credentials are looked up in; default process.env. */
   env?: Environment;
   retryPolicy?: RetryPolicy;
@@ -64,6 +68,7 @@ export async function assumeRole(options: AssumeRoleOptions): Promise<AssumeRole
     region: resolved.region,
     endpointUrl: options.endpointUrl,
     assumeTimeoutSeconds: options.assumeTimeoutSeconds ?? 60,
+    network: options.network ?? DEFAULT_NETWORK,
     env,
     ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -96,7 +101,18 @@ export interface WithAssumedRoleOptions extends AssumeRoleOptions {
 
 /** Assumes the role, runs the command with its credentials in its environment only, resolves to its exit code. */
 export async function withAssumedRole(options: WithAssumedRoleOptions): Promise<number> {
-  const assumed = await assumeRole(options);
+  // The masking pipes are made while STS answers (mkfifo is a process of its own); the secrets come after.
+  const relaying = options.mask ? openMaskedRelays([process.stdout, process.stderr]) : undefined;
+  relaying?.catch(() => undefined);
+  let assumed: AssumeRoleResult;
+  try {
+    assumed = await assumeRole(options);
+  } catch (error) {
+    const relays = await relaying?.catch(() => undefined);
+    if (relays !== undefined) await discardRelays(relays);
+    throw error;
+  }
+  const relays = await relaying;
   options.onAssumed?.(assumed);
   const { credentials } = assumed;
   const base = { parent: options.env ?? process.env, files: options.fileEnvironment ?? {}, region: assumed.childRegion };
@@ -106,12 +122,12 @@ export async function withAssumedRole(options: WithAssumedRoleOptions): Promise<
     log: options.log,
     beforeSpawn: options.beforeSpawn,
   };
+  const mask = (secrets: readonly string[]) => {
+    for (const relay of relays ?? []) relay.addSecrets(secrets);
+  };
   if (!options.refresh) {
-    return runChild({
-      ...run,
-      env: buildChildEnvironment({ ...base, credentials }),
-      maskSecrets: options.mask ? [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken] : undefined,
-    });
+    mask([credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken]);
+    return runChild({ ...run, env: buildChildEnvironment({ ...base, credentials }), relays });
   }
   const report = options.report ?? ((text: string) => process.stderr.write(text));
   const refreshing = await openRefreshingEndpoint(credentials, {
@@ -127,12 +143,13 @@ export async function withAssumedRole(options: WithAssumedRoleOptions): Promise<
       report(`${PREFIX}the credentials expired at ${last.expiration.toISOString()} unrefreshed: the command's next fetch of them fails\n`),
     env: options.env ?? process.env,
   });
+  mask(refreshing.secrets);
+  refreshing.onNewSecrets(mask);
   try {
     return await runChild({
       ...run,
       env: buildChildEnvironment({ ...base, endpoint: refreshing.endpoint, sharedFiles: refreshing.sharedFiles }),
-      maskSecrets: options.mask ? refreshing.secrets : undefined,
-      onMasking: (addSecrets) => refreshing.onNewSecrets(addSecrets),
+      relays,
     });
   } finally {
     await refreshing.stop();

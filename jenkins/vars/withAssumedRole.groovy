@@ -26,6 +26,7 @@ Map<String, String> settingNames() {
         credentials: 'CREDENTIALS',
         refresh: 'REFRESH',
         envFile: 'ENV_FILE',
+        proxy: 'PROXY',
     ]
 }
 

@@ -1,9 +1,6 @@
 // Where AWS clients send requests, and how long they wait: shared by STS and EC2.
 import type { Environment } from '../credentials/source-plan.ts';
 
-/** Per-request HTTP limits: the SDK sets none, and a hung endpoint would hold a build for minutes. */
-export const HTTP_TIMEOUTS = { connectionTimeout: 3000, requestTimeout: 10_000 } as const;
-
 /**
  * The endpoint a service's client is pointed at, when one is configured: the given
  * URL, else AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, as the SDKs read them.

@@ -1,4 +1,5 @@
 // Lazy loaders for the SDK modules: nothing AWS loads until a command needs it.
+import { ConfigurationError } from '../errors.ts';
 
 export type StsSdk = typeof import('./sts-sdk.ts');
 export type ProvidersSdk = typeof import('./providers-sdk.ts');
@@ -22,6 +23,22 @@ export function loadProvidersSdk(): Promise<ProvidersSdk> {
 
 /** The EC2 client and DescribeInstances. */
 export function loadEc2Sdk(): Promise<Ec2Sdk> {
-  ec2 ??= import('./ec2-sdk.ts');
+  ec2 ??= loadPart('verify', () => import('./ec2-sdk.ts'));
   return ec2;
+}
+
+/**
+ * A part of the CLI bundled apart (scripts/build.ts): the Jenkins step ships the
+ * main file alone, which has no --help, policies or verify. Said so, not a stack trace.
+ */
+export async function loadPart<T>(what: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new ConfigurationError(`${what}: not in this copy of withAssumedRole (the Jenkins step's, which has what the step runs)`, {
+      fix: `run ${what} with the installed withAssumedRole (npm install the package)`,
+      cause: error,
+    });
+  }
 }

@@ -1,7 +1,9 @@
 // ec2:DescribeInstances in one region with the assumed credentials: the seed's
 // closing check ("does it work?"), answered per region.
-import { configuredEndpoint, HTTP_TIMEOUTS } from '../aws/endpoints.ts';
+import { configuredEndpoint } from '../aws/endpoints.ts';
+import { handlerFor } from '../aws/http-handler.ts';
 import { loadEc2Sdk } from '../aws/load-sdk.ts';
+import type { NetworkSettings } from '../aws/proxy-rules.ts';
 import type { TemporaryCredentials } from '../credentials/assume-role.ts';
 import type { Environment } from '../credentials/source-plan.ts';
 import { classifyStsFailure } from '../credentials/sts-failure.ts';
@@ -13,14 +15,20 @@ export type RegionCheck =
 const REFUSALS = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException', 'AuthFailure', 'OptInRequired', 'Blocked']);
 
 /** Counts the instances the credentials see in `region`, every page, or says why it could not. */
-export async function countInstances(region: string, credentials: TemporaryCredentials, env: Environment): Promise<RegionCheck> {
+export async function countInstances(
+  region: string,
+  credentials: TemporaryCredentials,
+  env: Environment,
+  network: NetworkSettings,
+): Promise<RegionCheck> {
   const sdk = await loadEc2Sdk();
   const endpoint = configuredEndpoint('EC2', undefined, env);
+  const { options } = await handlerFor(new URL(endpoint ?? `https://ec2.${region}.amazonaws.com`), network, env);
   const client = new sdk.EC2Client({
     region,
     credentials,
     ...(endpoint === undefined ? {} : { endpoint }),
-    requestHandler: HTTP_TIMEOUTS,
+    requestHandler: options,
   });
   try {
     let instances = 0;

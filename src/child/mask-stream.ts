@@ -1,7 +1,7 @@
 // The masker on streams: a Transform for library users, and the relay the CLI
 // puts between the child's stdout/stderr and its own.
 
-import { writevSync } from 'node:fs';
+import { closeSync, writevSync } from 'node:fs';
 import type { OnReadOpts, Socket } from 'node:net';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -31,7 +31,7 @@ export class MaskStream extends Transform {
 export interface MaskedRelay {
   /** The descriptor the child writes to: pass it as the child's stdout or stderr, then close it here. */
   childEnd: number;
-  /** Masks these too from now on: credentials refreshed while the child runs. */
+  /** Masks these too from now on: the credentials, once assumed, and each refresh's. */
   addSecrets(secrets: readonly string[]): void;
   /** Settles once the child's end is closed everywhere and every byte is written, masked. */
   done: Promise<void>;
@@ -47,7 +47,7 @@ export interface MaskedRelay {
  * went away: `| head`), the relay closes its end of the pipe: the child's next
  * write meets a broken pipe (SIGPIPE), as it would have writing there directly.
  */
-export async function openMaskedRelays(targets: readonly Writable[], secrets: readonly string[]): Promise<MaskedRelay[]> {
+export async function openMaskedRelays(targets: readonly Writable[], secrets: readonly string[] = []): Promise<MaskedRelay[]> {
   const relays = targets.map((target) => new Relay(target, secrets));
   const pairs = await outputPipes(relays.map((relay) => relay.onread));
   return pairs.map(({ ours, theirs }, index) => {
@@ -136,4 +136,10 @@ class Relay {
     if (written > 0) rest[0] = (rest[0] as Buffer).subarray(written);
     return rest;
   }
+}
+
+/** Ends relays whose child never started: their pipes closed, their reading done. */
+export async function discardRelays(relays: readonly MaskedRelay[]): Promise<void> {
+  for (const relay of relays) closeSync(relay.childEnd);
+  await Promise.all(relays.map((relay) => relay.done));
 }

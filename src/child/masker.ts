@@ -86,6 +86,9 @@ export class Masker {
   private plan: Plan = { bytes: [], windows: undefined };
   /** The longest form any secret can take. */
   private longest = 0;
+  /** 1 at each secret's first byte, and at (a << 8 | b) for each two bytes side by side in a secret as it is. */
+  private firstLiteral = new Uint8Array(256);
+  private adjacent = new Uint8Array(65536);
   private pending: Buffer = EMPTY;
   private readonly sample: Buffer;
   private sampled = 0;
@@ -120,6 +123,12 @@ export class Masker {
       });
     }
     this.windows = windowSearch(this.secrets);
+    this.firstLiteral = new Uint8Array(256);
+    this.adjacent = new Uint8Array(65536);
+    for (const { literal } of this.secrets) {
+      this.firstLiteral[literal[0] as number] = 1;
+      for (let at = 1; at < literal.length; at += 1) this.adjacent[((literal[at - 1] as number) << 8) | (literal[at] as number)] = 1;
+    }
     this.longest = Math.max(0, ...this.secrets.map((secret) => secret.maxLength));
     this.plan = choosePlan(this.secrets, this.placesOf, this.windows, new Uint32Array(256), undefined);
   }
@@ -301,6 +310,12 @@ export class Masker {
     const end = data.length;
     const reach = Math.max(0, end - this.longest + 1);
     const escapes = data.indexOf(BACKSLASH, reach) !== -1 || data.indexOf(PERCENT, reach) !== -1;
+    if (!escapes && end > 0) {
+      // Unescaped, a form begun and not finished is the start of a secret as it is: the data ends with its
+      // first byte, or with two bytes side by side in it. Mostly neither, and two lookups spare the search.
+      const last = data[end - 1] as number;
+      if (this.firstLiteral[last] === 0 && (end < 2 || this.adjacent[((data[end - 2] as number) << 8) | last] === 0)) return starts;
+    }
     for (const secret of this.secrets) {
       const from = Math.max(0, end - (escapes ? secret.maxLength : secret.literal.length) + 1);
       for (const byte of secret.firstBytes) {

@@ -1,17 +1,18 @@
-// Runs the command as a child with execa: stdio inherited (or through the
+// Runs the command as a child with child_process: stdio inherited (or through the
 // masking streams), signals forwarded, the child's exit status passed back.
+import { spawn } from 'node:child_process';
 import { closeSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CommandNotExecutableError, CommandNotFoundError } from '../errors.ts';
-import { openMaskedRelays } from './mask-stream.ts';
+import type { MaskedRelay } from './mask-stream.ts';
 import { forwardSignals } from './signals.ts';
 
 export interface RunChildOptions {
   argv: readonly [string, ...string[]];
   env: Record<string, string>;
-  /** Secrets to mask in stdout and stderr; undefined leaves stdio untouched. */
-  maskSecrets?: readonly string[] | undefined;
+  /** Relays (openMaskedRelays) that mask the child's stdout and stderr; undefined leaves stdio untouched. */
+  relays?: readonly MaskedRelay[] | undefined;
   /** How long a signalled child may take before it is killed. */
   killGraceMs: number;
   log?: ((line: string) => void) | undefined;
@@ -20,8 +21,6 @@ export interface RunChildOptions {
    * in the same tick: the moment to drop "a signal ends us at once" handlers.
    */
   beforeSpawn?: (() => void) | undefined;
-  /** Receives, when output is masked, the way to mask more secrets later (refreshed credentials). */
-  onMasking?: ((addSecrets: (secrets: readonly string[]) => void) => void) | undefined;
 }
 
 /** Whether the command names a directory (execve says EACCES for one): as given, or found on PATH. */
@@ -41,58 +40,57 @@ export function exitCodeForSignal(signal: string): number {
   return 128 + (constants.signals[signal as keyof typeof constants.signals] ?? 0);
 }
 
-/** execa's types list descriptors up to 9; it hands any to child_process, which takes any. */
-const descriptor = (fd: number) => fd as 3;
+/** How the child ended: its exit code or signal, or why it could not start. */
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: NodeJS.ErrnoException;
+}
+
+/** Starts the child: spawn errors (ENOENT, EACCES) come as an event, so the child is waited for either way. */
+function start(file: string, args: readonly string[], env: Record<string, string>, out: number | 'inherit', err: number | 'inherit') {
+  const child = spawn(file, args, { env, stdio: ['inherit', out, err] });
+  const ended = new Promise<Ended>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, ended };
+}
 
 /** Runs the child to its end and returns its exit code (128+n when it died of signal n). */
 export async function runChild(options: RunChildOptions): Promise<number> {
-  const { execa } = await import('execa');
   const [file, ...args] = options.argv;
   // Masked, the child writes into pipes of ours, read and masked into our stdout and stderr.
-  const relays =
-    options.maskSecrets === undefined ? undefined : await openMaskedRelays([process.stdout, process.stderr], options.maskSecrets);
-  if (relays !== undefined) {
-    options.onMasking?.((secrets) => {
-      for (const relay of relays) relay.addSecrets(secrets);
-    });
-  }
-  // From here to execa() nothing awaits, so no signal can fall between the two handlers.
+  const { relays } = options;
+  // From here to spawn() nothing awaits, so no signal can fall between the two handlers.
   const forwarder = forwardSignals(options.killGraceMs, options.log);
   options.beforeSpawn?.();
-  const subprocess = execa(file, args, {
-    env: options.env,
-    extendEnv: false,
-    stdin: 'inherit',
-    stdout: relays?.[0] ? descriptor(relays[0].childEnd) : 'inherit',
-    stderr: relays?.[1] ? descriptor(relays[1].childEnd) : 'inherit',
-    buffer: false,
-    reject: false,
-    stripFinalNewline: false,
-    forceKillAfterDelay: false,
-  });
-  forwarder.attach(subprocess);
+  const { child, ended } = start(file, args, options.env, relays?.[0]?.childEnd ?? 'inherit', relays?.[1]?.childEnd ?? 'inherit');
+  forwarder.attach(child);
   // The child holds its own copies now; ours would keep the relays from seeing its end.
   for (const relay of relays ?? []) closeSync(relay.childEnd);
   try {
-    const result = await subprocess;
+    const result = await ended;
     await Promise.all(relays?.map((relay) => relay.done) ?? []);
-    if (result.code === 'ENOENT') {
+    const code = result.error?.code;
+    if (code === 'ENOENT') {
       throw new CommandNotFoundError(`${file}: command not found`, {
         fix: 'check the spelling and PATH, or give a path such as ./deploy.sh',
       });
     }
-    if (result.code === 'EISDIR' || (result.code === 'EACCES' && isDirectory(file))) {
+    if (code === 'EISDIR' || (code === 'EACCES' && isDirectory(file))) {
       throw new CommandNotExecutableError(`${file}: is a directory, not a program`, {
         fix: `give the program to run, e.g. ${file.replace(/\/+$/, '')}/deploy.sh, not its folder`,
       });
     }
-    if (result.code === 'EACCES' || result.code === 'ENOEXEC') {
-      throw new CommandNotExecutableError(`${file}: cannot be executed (${result.code})`, {
+    if (code === 'EACCES' || code === 'ENOEXEC') {
+      throw new CommandNotExecutableError(`${file}: cannot be executed (${code})`, {
         fix: `make it executable (chmod +x ${file}) and give it a #! line, or run it through its interpreter`,
       });
     }
-    if (result.signal !== undefined) return exitCodeForSignal(result.signal);
-    return result.exitCode ?? 1;
+    if (result.error !== undefined) throw result.error;
+    if (result.signal !== null) return exitCodeForSignal(result.signal);
+    return result.code ?? 1;
   } finally {
     forwarder.stop();
   }

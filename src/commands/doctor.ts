@@ -1,11 +1,12 @@
 // doctor: where the source credentials come from and whether each step of the
 // cross-account chain works, one line per check, a fix under each failing one.
-import { configuredEndpoint } from '../aws/endpoints.ts';
+import { configuredEndpoint, stsEndpointUrl } from '../aws/endpoints.ts';
+import { caBundleOf, describeNetwork, type HandlerOptions } from '../aws/http-handler.ts';
 import { probeInstanceMetadata } from '../checks/probe-instance-metadata.ts';
-import { assumeTargetRole, getCallerArn, ROLE_CHAINING_CAP_SECONDS, resolveStsRegion } from '../credentials/assume-role.ts';
+import { assumeTargetRole, getCallerArn, ROLE_CHAINING_CAP_SECONDS, resolveStsRegion, stsHandler } from '../credentials/assume-role.ts';
 import { readSourceFacts, resolveSourceCredentials, type SourceCredentials } from '../credentials/source-credentials.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
-import { ExitCode, exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
+import { ConfigurationError, ExitCode, exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
 import type { DoctorOptions } from '../options/command-options.ts';
 import { describeRegion } from '../options/describe-plan.ts';
 import { describeAssumed } from '../output/reporter.ts';
@@ -50,9 +51,29 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
 
   const region = await resolveStsRegion(source.region, source.profile, io.env, target?.roleArn);
   const endpoint = configuredEndpoint('STS', source.endpointUrl, io.env);
+  const reach = { network: source.network, env: io.env };
+  // Found first (requests need it), shown beside the region.
+  let handler: HandlerOptions | undefined;
+  let network: Line;
+  try {
+    const shown = describeNetwork(new URL(stsEndpointUrl(endpoint, region.region)), source.network, io.env);
+    const reached = await stsHandler(region.region, endpoint, source.network, io.env);
+    handler = reached.options;
+    const plain = reached.proxy.proxy === undefined && caBundleOf(source.network, io.env) === undefined;
+    network = { status: plain ? 'info' : 'ok', check: 'network', finding: `proxy ${shown.proxy}; CA bundle ${shown.caBundle}` };
+  } catch (error) {
+    network = failure('network', error);
+    exitCode ||= exitCodeOf(error);
+  }
   let credentials: SourceCredentials | undefined;
   try {
-    credentials = await resolveSourceCredentials({ profile: source.profile, region: region.region, endpointUrl: endpoint }, io.env);
+    if (handler === undefined) {
+      throw new ConfigurationError('not looked for: no request to AWS can be made', { fix: 'see the network line' });
+    }
+    credentials = await resolveSourceCredentials(
+      { profile: source.profile, region: region.region, endpointUrl: endpoint, handler },
+      io.env,
+    );
     const chain = planSourceChain(io.env, source.profile, readSourceFacts(io.env)).filter((step) => step.skip === undefined);
     lines.push({
       status: 'ok',
@@ -64,7 +85,7 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
   }
 
   if (credentials !== undefined) {
-    const arn = await getCallerArn(region.region, endpoint, credentials.credentials);
+    const arn = await getCallerArn(region.region, endpoint, credentials.credentials, reach);
     if (arn === undefined) {
       lines.push({
         status: 'FAIL',
@@ -117,6 +138,7 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
     });
   }
 
+  lines.push(network);
   lines.push({
     status: region.origin === 'default' ? 'info' : 'ok',
     check: 'region',
@@ -137,6 +159,7 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
         endpointUrl: source.endpointUrl,
         assumeTimeoutSeconds: source.assumeTimeoutSeconds,
         env: io.env,
+        network: source.network,
         sourceCredentials: credentials,
       });
       lines.push({

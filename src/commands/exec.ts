@@ -1,6 +1,7 @@
 // Default command: assume the role, run the command with its credentials.
 
 import { configuredEndpoint, stsEndpointUrl } from '../aws/endpoints.ts';
+import { describeNetwork } from '../aws/http-handler.ts';
 import { checkPipeFolder } from '../child/output-pipes.ts';
 import { resolveStsRegion } from '../credentials/assume-role.ts';
 import { readSourceFacts } from '../credentials/source-credentials.ts';
@@ -18,12 +19,14 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
   const { source, target } = options;
   if (options.dryRun) {
     const region = await resolveStsRegion(source.region, source.profile, io.env, target.roleArn);
+    const endpoint = stsEndpointUrl(configuredEndpoint('STS', source.endpointUrl, io.env), region.region);
     io.stdout(
       describeExecPlan(options, {
         sourceSteps: planSourceChain(io.env, source.profile, readSourceFacts(io.env)),
         region: region.region,
         regionOrigin: region.origin,
-        endpoint: stsEndpointUrl(configuredEndpoint('STS', source.endpointUrl, io.env), region.region),
+        endpoint,
+        network: describeNetwork(new URL(endpoint), source.network, io.env),
       }),
     );
     return 0;

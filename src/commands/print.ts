@@ -6,6 +6,7 @@ import {
   type CacheContent,
   type CachedCredentials,
   type CachedRequest,
+  INVOCATIONS_KEPT,
   isFresh,
   readCache,
   sameRequest,
@@ -65,8 +66,9 @@ async function throughCache(file: string, options: PrintOptions, env: Env, repor
     });
   }
   const hit = usable(cached, request);
-  if (hit !== undefined) {
+  if (hit !== undefined && cached !== undefined) {
     reporter.verbose(`cached credentials from ${file}, valid until ${hit.expiration}`);
+    if (!cached.invocations?.includes(options.invocation)) await writeCache(file, remembering(cached, options.invocation));
     return hit;
   }
   return withCacheLock(file, request.assumeTimeoutSeconds * 1000, async () => {
@@ -75,9 +77,16 @@ async function throughCache(file: string, options: PrintOptions, env: Env, repor
     if (refreshed !== undefined) return refreshed;
     const sourceEnvironment = current?.sourceEnvironment ?? cached?.sourceEnvironment ?? snapshotSourceEnvironment(env);
     const credentials = await assume(request, withSourceEnvironment(env, sourceEnvironment), reporter);
-    await writeCache(file, { version: 1, request, sourceEnvironment, credentials });
+    const invocations = current !== undefined && sameRequest(current.request, request) ? (current.invocations ?? []) : [];
+    await writeCache(file, remembering({ version: 1, request, sourceEnvironment, credentials, invocations }, options.invocation));
     return credentials;
   });
+}
+
+/** The cache with this invocation's key first among those it answers (INVOCATIONS_KEPT at most). */
+function remembering(content: CacheContent, invocation: string): CacheContent {
+  const kept = (content.invocations ?? []).filter((key) => key !== invocation);
+  return { ...content, invocations: [invocation, ...kept].slice(0, INVOCATIONS_KEPT) };
 }
 
 export async function printCommand(options: PrintOptions, io: CommandIo): Promise<number> {

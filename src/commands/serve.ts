@@ -51,7 +51,7 @@ export async function serveCommand(options: ServeOptions, io: CommandIo): Promis
   const reporter = createReporter(options.verbosity);
   const dir = checkServeFolder(options.dir);
   if (options.check) return checkBody(dir, options.credentials, io, reporter.info);
-  if (options.background) return runBackground(dir, io.env);
+  if (options.background) return runBackground(dir, io.env, options.source.network);
   const target = options.target;
   if (target === undefined) throw new Error('serve: no role after normalization');
   const request = roleRequestOf(target, options.source);
@@ -59,7 +59,7 @@ export async function serveCommand(options: ServeOptions, io: CommandIo): Promis
   const assumed = await assumeRole({ ...request, env: io.env, log: reporter.verbose });
   const record: ServeRecord = { request, mode, stsRegion: await stsRegionOf(request, io.env) };
   writeProfile(dir, record, servedOf(mode, assumed), assumed.childRegion);
-  const pid = startBackground(dir, process.argv[1] as string);
+  const pid = startBackground(dir, process.argv[1] as string, options.source.network);
   if (isJenkins(io.env)) reporter.info(reproductionLine(options.reproduction, "'<the block's commands>'"));
   const until = describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration);
   reporter.info(

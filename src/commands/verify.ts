@@ -24,7 +24,7 @@ export async function verifyCommand(options: VerifyOptions, io: CommandIo): Prom
     env: io.env,
     log: reporter.verbose,
   });
-  const checks = await Promise.all(options.regions.map((region) => countInstances(region, assumed.credentials, io.env)));
+  const checks = await Promise.all(options.regions.map((region) => countInstances(region, assumed.credentials, io.env, source.network)));
   const account = accountOf(assumed.assumedRoleArn);
   const denied = checks.some((check) => check.describeInstances === 'denied');
   if (options.json) {

@@ -1,6 +1,8 @@
 // Source credentials -> AssumeRole, with bounded retries, HTTP timeouts and an overall deadline.
-import { configuredEndpoint, HTTP_TIMEOUTS, stsEndpointUrl } from '../aws/endpoints.ts';
+import { configuredEndpoint, stsEndpointUrl } from '../aws/endpoints.ts';
+import { describeNetwork, type HandlerOptions, handlerFor } from '../aws/http-handler.ts';
 import { loadStsSdk, type StsSdk } from '../aws/load-sdk.ts';
+import { type NetworkSettings, redactProxy, withoutProxyPassword } from '../aws/proxy-rules.ts';
 import { isWithAssumedRoleError, TemporaryFailureError } from '../errors.ts';
 import type { RoleTarget } from '../options/command-options.ts';
 import { defaultRegionOf } from '../options/role-arn.ts';
@@ -28,6 +30,8 @@ export interface AssumeRoleInput {
   assumeTimeoutSeconds: number;
   /** Where source-credential settings are read from (normally process.env). */
   env: Environment;
+  /** Proxy and CA bundle settings given; the environment's apply too. */
+  network: NetworkSettings;
   /** Known source credentials: skips the provider chain. */
   sourceCredentials?: SourceCredentials | undefined;
   retryPolicy?: RetryPolicy;
@@ -74,22 +78,39 @@ export async function resolveStsRegion(
     : { region: defaultRegionOf(roleArn), origin: 'default' };
 }
 
-/** A static STS client for one set of credentials: no SDK retries (ours apply), HTTP timeouts on. */
-export function createStsClient(sdk: StsSdk, region: string, endpoint: string | undefined, credentials: AwsCredentials) {
+/** A static STS client for one set of credentials: no SDK retries (ours apply), HTTP timeouts, the proxy and CA bundle. */
+export function createStsClient(
+  sdk: StsSdk,
+  region: string,
+  endpoint: string | undefined,
+  credentials: AwsCredentials,
+  handler: HandlerOptions,
+) {
   return new sdk.STSClient({
     region,
     ...(endpoint === undefined ? {} : { endpoint }),
     credentials,
     maxAttempts: 1,
-    requestHandler: HTTP_TIMEOUTS,
+    requestHandler: handler,
   });
 }
 
+/** The request handler for STS in `region` at `endpoint` (configured, else regional), and the proxy it goes through. */
+export function stsHandler(region: string, endpoint: string | undefined, network: NetworkSettings, env: Environment) {
+  return handlerFor(new URL(stsEndpointUrl(endpoint, region)), network, env);
+}
+
 /** The ARN of whoever `credentials` belong to, or undefined when STS will not say within 3 s. */
-export async function getCallerArn(region: string, endpoint: string | undefined, credentials: AwsCredentials): Promise<string | undefined> {
+export async function getCallerArn(
+  region: string,
+  endpoint: string | undefined,
+  credentials: AwsCredentials,
+  reach: { network: NetworkSettings; env: Environment },
+): Promise<string | undefined> {
   try {
     const sdk = await loadStsSdk();
-    const client = createStsClient(sdk, region, endpoint, credentials);
+    const { options } = await stsHandler(region, endpoint, reach.network, reach.env);
+    const client = createStsClient(sdk, region, endpoint, credentials, options);
     try {
       const answer = await client.send(new sdk.GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(3000) });
       return answer.Arn;
@@ -137,11 +158,25 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
     externalId: input.target.externalId,
   };
   let source = input.sourceCredentials;
+  let proxy: URL | undefined;
   let client: ReturnType<typeof createStsClient> | undefined;
   let attempts = 0;
   try {
+    const handler = await stsHandler(input.region, endpoint, input.network, input.env);
+    proxy = handler.proxy.proxy;
+    if (input.log !== undefined) {
+      const shown = describeNetwork(new URL(stsEndpointUrl(endpoint, input.region)), input.network, input.env);
+      input.log(`proxy: ${shown.proxy}; CA bundle: ${shown.caBundle}`);
+    }
+    if (proxy !== undefined) {
+      context.proxy = redactProxy(proxy);
+      context.endpoint = `${context.endpoint} through the proxy ${context.proxy}`;
+    }
     source ??= await raceDeadline(
-      resolveSourceCredentials({ profile: input.profile, region: input.region, endpointUrl: endpoint }, input.env),
+      resolveSourceCredentials(
+        { profile: input.profile, region: input.region, endpointUrl: endpoint, handler: handler.options },
+        input.env,
+      ),
       controller.signal,
     );
     context.sourceLabel = source.label;
@@ -150,7 +185,7 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
       throw chainingCapError(input.target.durationSeconds, source.label);
     }
     const sdk = await loadStsSdk();
-    const sts = createStsClient(sdk, input.region, endpoint, source.credentials);
+    const sts = createStsClient(sdk, input.region, endpoint, source.credentials, handler.options);
     client = sts;
     const command = new sdk.AssumeRoleCommand({
       RoleArn: input.target.roleArn,
@@ -168,9 +203,9 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
         clock,
         deadline,
         signal: controller.signal,
-        isRetryable: (error) => isRetryable(classifyStsFailure(error)),
+        isRetryable: (error) => isRetryable(classifyStsFailure(error, proxy !== undefined)),
         onRetry: (attempt, delay, error) =>
-          input.log?.(`attempt ${attempt} failed (${classifyStsFailure(error).code}); retrying in ${delay} ms`),
+          input.log?.(`attempt ${attempt} failed (${classifyStsFailure(error, proxy !== undefined).code}); retrying in ${delay} ms`),
       },
     );
     const credentials = answer.Credentials;
@@ -199,7 +234,9 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
   } catch (caught) {
     if (isWithAssumedRoleError(caught)) throw caught;
     const exhausted = caught instanceof RetriesExhausted ? caught : undefined;
-    const failure = classifyStsFailure(exhausted?.lastError ?? caught);
+    const classified = classifyStsFailure(exhausted?.lastError ?? caught, proxy !== undefined);
+    // Whatever an error said, it says it without the proxy's password.
+    const failure = { ...classified, message: withoutProxyPassword(classified.message, proxy) };
     context.attempts = Math.max(attempts, 1);
     if (failure.kind === 'aborted' && source === undefined) {
       throw new TemporaryFailureError(
@@ -211,7 +248,7 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
     }
     if (failure.kind === 'refused' && failure.code.startsWith('AccessDenied') && source !== undefined) {
       // Best effort, for the message only: who we were when STS said no.
-      context.sourceIdentityArn = await getCallerArn(input.region, endpoint, source.credentials);
+      context.sourceIdentityArn = await getCallerArn(input.region, endpoint, source.credentials, input);
     }
     throw explainStsFailure(failure, context);
   } finally {

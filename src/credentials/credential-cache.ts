@@ -31,7 +31,12 @@ export interface CacheContent {
   /** The source-credential variables of the first call, used by every later one. */
   sourceEnvironment: Record<string, string>;
   credentials?: CachedCredentials | undefined;
+  /** Keys of the invocations answered from it (invocation-key.ts), newest first: the launcher's fast path. */
+  invocations?: string[];
 }
+
+/** How many invocations a cache remembers. */
+export const INVOCATIONS_KEPT = 8;
 
 /** The source-credential variables of `env` worth keeping: see SOURCE_VARIABLES. */
 export function snapshotSourceEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {

@@ -18,6 +18,8 @@ export interface FailureContext {
   attempts: number;
   assumeTimeoutSeconds: number;
   externalId?: string | undefined;
+  /** The proxy requests went through, shown without its password. */
+  proxy?: string | undefined;
 }
 
 /** `arn:aws:sts::123:assumed-role/AssumeRoleInA/i-0abc` -> account 123, role AssumeRoleInA. */
@@ -133,9 +135,39 @@ export function explainStsFailure(failure: StsFailure, context: FailureContext):
       return new ConfigurationError(`${context.roleArn}: STS refused the request: ${failure.message}`, {
         fix: 'check --role-arn, --session-name, --duration and --external-id against the message',
       });
+    case 'proxy-auth':
+      return new ConfigurationError(
+        `${context.proxy ?? 'the proxy'}: ${failure.status === 401 ? 'refused its credentials (401 Unauthorized)' : 'asks for credentials (407 Proxy Authentication Required)'}`,
+        { fix: 'give its user and password in the proxy URL: HTTPS_PROXY=http://user:password@proxy:3128 (or --proxy)' },
+      );
+    case 'proxy': {
+      const what = `${context.endpoint}: the proxy answered HTTP ${failure.status ?? '?'} in place of STS`;
+      if (failure.status !== undefined && failure.status < 500) {
+        return new ConfigurationError(`${what} (${failure.message})`, {
+          fix: 'ask for the STS endpoint to be allowed through the proxy, or bypass the proxy for it with NO_PROXY',
+        });
+      }
+      return new TemporaryFailureError(`${what}, ${context.attempts} time${context.attempts === 1 ? '' : 's'} (${failure.message})`, {
+        fix: 'the proxy could not reach STS: check its logs and its route to the endpoint, or bypass it for this host with NO_PROXY',
+      });
+    }
+    case 'tls':
+      return new ConfigurationError(`${context.endpoint}: TLS certificate not trusted (${failure.code}: ${failure.message})`, {
+        fix: "where a proxy inspects TLS with your company's CA, point AWS_CA_BUNDLE (or --ca-bundle) at that CA's certificate, in PEM",
+      });
+    case 'network':
+      if (context.proxy !== undefined && failure.code === 'ECONNREFUSED') {
+        return new TemporaryFailureError(
+          `${context.endpoint}: the proxy ${context.proxy} refused the connection, ${context.attempts} time${context.attempts === 1 ? '' : 's'}`,
+          { fix: 'check the proxy address and that it runs (HTTPS_PROXY or --proxy), or bypass it for this host with NO_PROXY' },
+        );
+      }
+      return new TemporaryFailureError(
+        `${context.endpoint}: ${failure.code} after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'} (${failure.message})`,
+        { fix: 'retry the build; for many parallel stages, stagger them or raise --assume-timeout' },
+      );
     case 'throttled':
     case 'server':
-    case 'network':
     case 'timeout':
       return new TemporaryFailureError(
         `${context.endpoint}: ${failure.code} after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'} (${failure.message})`,

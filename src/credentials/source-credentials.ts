@@ -1,6 +1,7 @@
 // Resolves the source credentials: the first step of the planned chain that answers.
 
 import { readFileSync } from 'node:fs';
+import type { HandlerOptions } from '../aws/http-handler.ts';
 import { loadProvidersSdk } from '../aws/load-sdk.ts';
 import { ConfigurationError, StsRefusedError } from '../errors.ts';
 import { RESOLVING_PROFILE } from '../options/definitions.ts';
@@ -35,6 +36,8 @@ export interface SourceRequest {
   profile: string | undefined;
   region: string;
   endpointUrl: string | undefined;
+  /** How the providers' own STS and SSO clients reach AWS (timeouts, proxy, CA bundle). */
+  handler: HandlerOptions;
 }
 
 /** The SDK's instance-metadata default is 1 s and no retry; a busy agent deserves more, yet a laptop must learn "no IMDS" in seconds. */
@@ -56,7 +59,11 @@ async function callStep(step: SourceStep, request: SourceRequest, env: Environme
     };
   }
   const sdk = await loadProvidersSdk();
-  const clientConfig = { region: request.region, ...(request.endpointUrl === undefined ? {} : { endpoint: request.endpointUrl }) };
+  const clientConfig = {
+    region: request.region,
+    requestHandler: request.handler,
+    ...(request.endpointUrl === undefined ? {} : { endpoint: request.endpointUrl }),
+  };
   switch (step.kind) {
     case 'profile': {
       const { configFile, credentialsFile } = sharedFilePaths(env);

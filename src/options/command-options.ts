@@ -3,9 +3,13 @@
 
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
+import type { NetworkSettings } from '../aws/proxy-rules.ts';
+
 /** Where source credentials come from and how STS is reached. */
 export interface SourceOptions {
   profile: string | undefined;
+  /** Proxy and CA bundle settings given (the environment's are read where requests are made). */
+  network: NetworkSettings;
   /** Region given as a setting or by AWS_REGION / AWS_DEFAULT_REGION; else the SDK's profile lookup decides. */
   region: string | undefined;
   endpointUrl: string | undefined;
@@ -32,6 +36,7 @@ export interface RoleRequest {
   endpointUrl: string | undefined;
   profile: string | undefined;
   assumeTimeoutSeconds: number;
+  network: NetworkSettings;
 }
 
 export function roleRequestOf(target: RoleTarget, source: SourceOptions): RoleRequest {
@@ -44,6 +49,7 @@ export function roleRequestOf(target: RoleTarget, source: SourceOptions): RoleRe
     endpointUrl: source.endpointUrl,
     profile: source.profile,
     assumeTimeoutSeconds: source.assumeTimeoutSeconds,
+    network: source.network,
   };
 }
 
@@ -79,6 +85,8 @@ export interface PrintOptions extends CommonOptions {
   target: RoleTarget | undefined;
   format: PrintFormat;
   cacheFile: string | undefined;
+  /** This run's key (invocation-key.ts), recorded in the cache for the launcher's fast path. */
+  invocation: string;
 }
 
 export type ServeCredentials = 'auto' | 'role' | 'source';

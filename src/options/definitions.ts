@@ -8,6 +8,8 @@ export interface OptionSpec {
   description: string;
   /** What applies when the option is not given, as the README and --help say it. */
   defaultDescription?: string;
+  /** What the value is, in the README's table (`--env-file FILE`); VALUE when unsaid. */
+  valueName?: string;
   choices?: readonly string[];
   commands: readonly CommandName[];
   /** Internal: left out of --help and the README (the broker `serve` starts in the background). */
@@ -34,6 +36,7 @@ const ALL_COMMANDS = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor'] 
 export const OPTIONS = {
   'role-arn': {
     type: 'string',
+    valueName: 'ARN',
     description: 'ARN of the role to assume',
     commands: ROLE_COMMANDS,
   },
@@ -89,6 +92,7 @@ export const OPTIONS = {
   },
   'endpoint-url': {
     type: 'string',
+    valueName: 'URL',
     description: 'STS endpoint (VPC endpoint, emulator)',
     defaultDescription: 'AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else regional STS',
     commands: ROLE_COMMANDS,
@@ -101,8 +105,24 @@ export const OPTIONS = {
   },
   'env-file': {
     type: 'array',
+    valueName: 'FILE',
     description: 'dotenv file whose variables reach the child and may hold these settings (repeatable)',
     commands: ALL_COMMANDS,
+  },
+  proxy: {
+    type: 'string',
+    valueName: 'URL',
+    description:
+      'proxy for the requests to AWS, instead of HTTPS_PROXY/HTTP_PROXY (NO_PROXY still applies); --no-proxy (or none): no proxy',
+    defaultDescription: 'HTTPS_PROXY (https_proxy), HTTP_PROXY for an http endpoint, unless NO_PROXY excludes the host',
+    commands: ROLE_COMMANDS,
+  },
+  'ca-bundle': {
+    type: 'string',
+    valueName: 'FILE',
+    description: 'PEM file of the CA certificates that verify TLS to AWS (a TLS-inspecting proxy)',
+    defaultDescription: "AWS_CA_BUNDLE, else the system's",
+    commands: ROLE_COMMANDS,
   },
   'assume-timeout': {
     type: 'string',
@@ -153,11 +173,13 @@ export const OPTIONS = {
   },
   'cache-file': {
     type: 'string',
+    valueName: 'FILE',
     description: 'reuse credentials from this 0600 file while they last (the Jenkins block form)',
     commands: ['print'],
   },
   dir: {
     type: 'string',
+    valueName: 'DIR',
     description:
       'folder (mode 0700, yours) to share the credentials in: an AWS config whose profile with-assumed-role serves them; removing it stops the refresh',
     commands: ['serve'],
@@ -205,6 +227,7 @@ export const OPTIONS = {
   },
   'also-trust': {
     type: 'array',
+    valueName: 'ARN',
     separator: ',',
     description:
       "another principal the deploy role's trust policy trusts: an IAM role or user ARN (the role people use to reproduce a CI run locally); repeatable or comma-separated",
@@ -212,6 +235,7 @@ export const OPTIONS = {
   },
   'out-dir': {
     type: 'string',
+    valueName: 'DIR',
     description: 'write the documents into this folder, one file per account (terraform: one folder per account), instead of stdout',
     commands: ['policies'],
   },

@@ -19,6 +19,8 @@ export interface PlanFacts {
   region: string;
   regionOrigin: RegionOrigin;
   endpoint: string;
+  /** The proxy to the endpoint and why, the CA bundle and where it came from (http-handler.ts describeNetwork). */
+  network: { proxy: string; caBundle: string };
 }
 
 /** The lines of `--dry-run`. */
@@ -37,6 +39,8 @@ export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string
     ['external ID', options.target.externalId ?? 'none'],
     ['region', describeRegion(facts.region, facts.regionOrigin)],
     ['STS endpoint', facts.endpoint],
+    ['proxy', facts.network.proxy],
+    ['CA bundle', facts.network.caBundle],
     ['command', options.argv.map(shellQuote).join(' ')],
     [
       'credentials to it',

@@ -1,4 +1,5 @@
 // Merged settings -> one typed, validated options object per command. Pure.
+import { type NetworkSettings, parseProxy } from '../aws/proxy-rules.ts';
 import { ConfigurationError, UsageError } from '../errors.ts';
 import type { CommonOptions, Options, PoliciesOptions, RoleTarget, SourceOptions, Verbosity } from './command-options.ts';
 import type { CommandName } from './definitions.ts';
@@ -19,6 +20,8 @@ import type { Setting, Settings } from './settings.ts';
 
 export interface NormalizeContext extends SessionNameContext {
   fileEnvironment: Record<string, string>;
+  /** What identifies this invocation (invocation-key.ts). */
+  invocation: string;
   /** Arguments after `--`. */
   commandArgv: string[];
 }
@@ -88,7 +91,26 @@ function sourceOptions(settings: Settings, region: string | undefined): SourceOp
     region,
     endpointUrl: checkUrl(nonEmpty(settings['endpoint-url']), settings['endpoint-url']?.source ?? '--endpoint-url'),
     assumeTimeoutSeconds: timeout === undefined ? 60 : parseSeconds(timeout, settings['assume-timeout']?.source ?? '--assume-timeout'),
+    network: networkOf(settings),
   };
+}
+
+/** --proxy URL, --no-proxy (WITH_ASSUMED_ROLE_PROXY=none), --ca-bundle FILE. */
+function networkOf(settings: Settings): NetworkSettings {
+  const proxy = settings.proxy;
+  const off = proxy !== undefined && (proxy.value === false || /^(none|off|false)$/i.test(String(proxy.value)));
+  let url: string | undefined;
+  if (proxy !== undefined && !off) {
+    url = nonEmpty(proxy);
+    try {
+      parseProxy(url as string, proxy.source);
+    } catch {
+      throw new UsageError(`${proxy.source}: not a proxy URL; expected http://[user:password@]host:port`, {
+        fix: `give it as e.g. http://proxy.example.com:3128`,
+      });
+    }
+  }
+  return { proxy: url, noProxy: off, caBundle: nonEmpty(settings['ca-bundle']) };
 }
 
 /** The single region from settings, else from AWS_REGION / AWS_DEFAULT_REGION. */
@@ -282,6 +304,7 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
         target,
         format: choice(settings.format, ['env', 'process', 'json'], 'env'),
         cacheFile,
+        invocation: context.invocation,
       };
     }
     case 'serve': {

@@ -7,6 +7,8 @@ import { ConfigurationError } from '../errors.ts';
 export interface EnvFile {
   path: string;
   variables: Record<string, string>;
+  /** The file's bytes, for the invocation's key. */
+  bytes: Uint8Array;
 }
 
 /** Each file's variables, in the order given; an unreadable file is a configuration error (78). */
@@ -29,7 +31,7 @@ export async function readEnvFiles(paths: readonly string[], flag = '--env-file'
           fix: 'name the text file of KEY=value lines meant here',
         });
       }
-      return { path, variables: dotenv.parse(bytes) };
+      return { path, variables: dotenv.parse(bytes), bytes };
     }),
   );
 }

@@ -3,6 +3,7 @@
 // the settings that were given (flags and WITH_ASSUMED_ROLE_* variables; env files
 // by name), never a secret. Pure.
 
+import { parseProxy, redactProxy } from '../aws/proxy-rules.ts';
 import { OPTIONS, type OptionName } from './definitions.ts';
 import { shellQuote } from './describe-plan.ts';
 import type { Settings, SettingValue } from './settings.ts';
@@ -22,6 +23,7 @@ export const STEP_PARAMETERS: Partial<Record<OptionName, string>> = {
   credentials: 'credentials',
   refresh: 'refresh',
   'env-file': 'envFile',
+  proxy: 'proxy',
 };
 
 /** Settings that describe this machine or this run only, so a reproduction leaves them out. */
@@ -35,6 +37,9 @@ const LOCAL_ONLY = new Set<OptionName>([
   'credentials',
   'verbose',
   'quiet',
+  // The company network's: a laptop reaches AWS its own way.
+  'proxy',
+  'ca-bundle',
 ]);
 
 const ORDER = Object.keys(OPTIONS);
@@ -82,10 +87,20 @@ function groovyValue(value: SettingValue): string {
   return groovyString(value);
 }
 
+/** A --proxy value as it may be printed: without its password. */
+function shownProxy(value: SettingValue): SettingValue {
+  if (typeof value !== 'string') return value;
+  try {
+    return redactProxy(parseProxy(value, '--proxy'));
+  } catch {
+    return '****';
+  }
+}
+
 /** The step call a dry run describes: `withAssumedRole(roleArn: '...', ..., command: '...')`. */
 export function stepCall(settings: Settings, command: readonly string[]): string {
   const parameters = given(settings)
     .filter(([name]) => STEP_PARAMETERS[name] !== undefined && name !== 'credentials')
-    .map(([name, setting]) => `${STEP_PARAMETERS[name]}: ${groovyValue(setting.value)}`);
+    .map(([name, setting]) => `${STEP_PARAMETERS[name]}: ${groovyValue(name === 'proxy' ? shownProxy(setting.value) : setting.value)}`);
   return `withAssumedRole(${[...parameters, `command: ${groovyString(command.map(shellQuote).join(' '))}`].join(', ')})`;
 }

@@ -4,7 +4,9 @@
 // removed. Nothing but this process tree and the folder ever holds them.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { resolveStsRegion } from '../credentials/assume-role.ts';
+import { configuredEndpoint } from '../aws/endpoints.ts';
+import type { NetworkSettings } from '../aws/proxy-rules.ts';
+import { resolveStsRegion, stsHandler } from '../credentials/assume-role.ts';
 import { Refresher } from '../credentials/refresher.ts';
 import { type AwsCredentials, resolveSourceCredentials } from '../credentials/source-credentials.ts';
 import type { Environment } from '../credentials/source-plan.ts';
@@ -45,8 +47,10 @@ export function servedOf(mode: BodyCredentials, assumed: AssumeRoleResult): AwsC
 /** Fetches what `mode` serves again: the role assumed anew, or the source credentials resolved anew. */
 export async function fetchServed(record: ServeRecord, env: Environment, log: (line: string) => void): Promise<AwsCredentials> {
   if (record.mode === 'role') return (await assumeRole({ ...record.request, region: record.stsRegion, env, log })).credentials;
+  const endpoint = configuredEndpoint('STS', record.request.endpointUrl, env);
+  const { options: handler } = await stsHandler(record.stsRegion, endpoint, record.request.network, env);
   const source = await resolveSourceCredentials(
-    { profile: record.request.profile, region: record.stsRegion, endpointUrl: record.request.endpointUrl },
+    { profile: record.request.profile, region: record.stsRegion, endpointUrl: endpoint, handler },
     env,
   );
   return source.credentials;
@@ -55,7 +59,9 @@ export async function fetchServed(record: ServeRecord, env: Environment, log: (l
 /** Writes everything the body reads; `served.json` last, so a reader never sees a profile without credentials behind it. */
 export function writeProfile(dir: string, record: ServeRecord, served: AwsCredentials, childRegion: string | undefined): void {
   const target = targetOf(record.request);
-  writeAtomically(dir, FILES.request, `${JSON.stringify(record)}\n`);
+  // Not the network settings: a proxy URL may hold a password. The background process gets them as settings.
+  const { network: _network, ...request } = record.request;
+  writeAtomically(dir, FILES.request, `${JSON.stringify({ ...record, request })}\n`);
   writeAtomically(dir, FILES.credentials, '');
   writeAtomically(dir, FILES.script, credentialsScript(dir));
   writeAtomically(dir, FILES.config, configText(dir, record.mode, target, childRegion));
@@ -63,14 +69,26 @@ export function writeProfile(dir: string, record: ServeRecord, served: AwsCreden
   writeAtomically(dir, FILES.served, processJson(served));
 }
 
+/** The network settings as the settings variables the background process reads. */
+function networkVariables(network: NetworkSettings): Record<string, string> {
+  return {
+    ...(network.noProxy
+      ? { WITH_ASSUMED_ROLE_PROXY: 'none' }
+      : network.proxy === undefined
+        ? {}
+        : { WITH_ASSUMED_ROLE_PROXY: network.proxy }),
+    ...(network.caBundle === undefined ? {} : { WITH_ASSUMED_ROLE_CA_BUNDLE: network.caBundle }),
+  };
+}
+
 /** Starts the background refresh: this same CLI, detached, its output into the folder's log. */
-export function startBackground(dir: string, entry: string): number | undefined {
+export function startBackground(dir: string, entry: string, network: NetworkSettings): number | undefined {
   const log = openSync(`${dir}/${FILES.log}`, 'a', 0o600);
   try {
     const child = spawn(process.execPath, ['--', entry, 'serve', '--background', '--dir', dir], {
       detached: true,
       stdio: ['ignore', log, log],
-      env: process.env,
+      env: { ...process.env, ...networkVariables(network) },
     });
     child.unref();
     if (child.pid !== undefined) writeAtomically(dir, FILES.pid, `${child.pid}\n`);
@@ -88,8 +106,9 @@ export async function stsRegionOf(request: RoleRequest, env: Environment): Promi
 }
 
 /** The background process: serves fresh credentials until the folder is removed or a stop signal comes. */
-export async function runBackground(dir: string, env: Environment): Promise<number> {
-  const record = JSON.parse(readFolderFile(dir, FILES.request) ?? 'null') as ServeRecord | null;
+export async function runBackground(dir: string, env: Environment, network: NetworkSettings): Promise<number> {
+  const stored = JSON.parse(readFolderFile(dir, FILES.request) ?? 'null') as ServeRecord | null;
+  const record = stored === null ? null : { ...stored, request: { ...stored.request, network } };
   const served = JSON.parse(readFolderFile(dir, FILES.served) ?? 'null') as { Expiration?: string } | null;
   if (record === null || served === null) {
     logLine(dir, 'withAssumedRole: the background refresh found no credentials to refresh; the block runs without refresh');

@@ -10,6 +10,7 @@ import { cleanEnv, fixture, isolatedHome, runCli, startCli } from '../support/cl
 import { buildVariables, describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
 import type { StsErrorCode, StsFaults } from '../support/sts-server.ts';
 import { ACCOUNT_B, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
+import { describeWithTinyproxy, freePort, useTinyproxy } from '../support/tinyproxy.ts';
 
 const world = useStsWorld();
 
@@ -183,5 +184,51 @@ withCredentials([[$class: 'AmazonWebServicesCredentialsBinding', credentialsId: 
     expectNoCanary(run.console, 'the console');
     expect(filesWithCanaries(`${run.workspace}@tmp`)).toEqual([]);
     expect(world.server.assumeRoleCalls()).toHaveLength(3);
+  });
+});
+
+describeWithTinyproxy('the proxy password, a secret too', () => {
+  // tinyproxy's config takes no quoting: a password of letters, digits and dashes.
+  const PROXY_PASSWORD = 'canary-PROXY-passw0rd';
+  const guarded = useTinyproxy({ basicAuth: { user: 'alice', password: PROXY_PASSWORD } });
+  const proxyUrl = (password: string) => guarded.proxy.url.replace('http://', `http://alice:${encodeURIComponent(password)}@`);
+  const forms = (password: string) => [password, encodeURIComponent(password), Buffer.from(`alice:${password}`).toString('base64')];
+
+  it.each([
+    ['success, --verbose', ['--verbose', '--', 'true'], {}],
+    ['--dry-run', ['--dry-run', '--verbose', '--', 'true'], {}],
+    ['AccessDenied, --verbose', ['--verbose', '--', 'true'], { refuse: 'AccessDenied' }],
+    ['a garbage answer, --verbose', ['--verbose', '--', 'true'], { garbage: true }],
+    ['doctor', ['doctor', '--verbose'], {}],
+    ['print', ['print', '--verbose'], {}],
+  ] as [string, string[], StsFaults][])(
+    '%s: the plain HTTP endpoint through HTTP_PROXY, the password nowhere',
+    async (_name, args, faults) => {
+      world.server.faults = faults;
+      const env = sourceEnv({ HTTP_PROXY: proxyUrl(PROXY_PASSWORD) });
+      const [first, ...rest] = args;
+      const command = first === 'doctor' || first === 'print' ? [first, ...ROLE, ...rest] : [...ROLE, ...args];
+      const result = await runCli(command, { env, cwd: env.HOME as string });
+      for (const form of forms(PROXY_PASSWORD)) expect(result.all).not.toContain(form);
+      expect(filesWithCanaries(env.HOME as string)).toEqual([]);
+      if (first !== '--dry-run') expect(guarded.proxy.forwarded().every((url) => url.startsWith(world.server.url))).toBe(true);
+      if (first !== '--dry-run') expect(guarded.proxy.forwarded().length).toBeGreaterThan(0);
+    },
+  );
+
+  it('a wrong password, and a proxy that is down: failures that name the proxy, never the password', async () => {
+    const wrong = await runCli([...ROLE, '--verbose', '--', 'true'], {
+      env: sourceEnv({ HTTP_PROXY: proxyUrl('canary-WRONG/pass:word') }),
+    });
+    expect(wrong.exitCode).toBe(78);
+    expect(wrong.stderr).toContain(
+      `withAssumedRole: http://alice:****@127.0.0.1:${guarded.proxy.port}: refused its credentials (401 Unauthorized)\n`,
+    );
+    for (const form of forms('canary-WRONG/pass:word')) expect(wrong.all).not.toContain(form);
+    const down = `http://alice:${encodeURIComponent(PROXY_PASSWORD)}@127.0.0.1:${await freePort()}`;
+    const refused = await runCli([...ROLE, '--verbose', '--', 'true'], { env: sourceEnv({ HTTP_PROXY: down }) });
+    expect(refused.exitCode).toBe(75);
+    expect(refused.stderr).toContain('refused the connection, 6 times');
+    for (const form of forms(PROXY_PASSWORD)) expect(refused.all).not.toContain(form);
   });
 });

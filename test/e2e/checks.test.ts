@@ -71,8 +71,9 @@ describe('doctor', () => {
     expect(lines[1]).toBe(`ok    source identity    ${SOURCE_USER_ARN} (account ${ACCOUNT_B})`);
     expect(lines[2]).toMatch(/^info {2}role session {7}no: /);
     expect(lines[3]).toBe('info  instance metadata  turned off by AWS_EC2_METADATA_DISABLED');
-    expect(lines[4]).toBe('ok    region             eu-west-1 (given)');
-    expect(lines[5]).toMatch(new RegExp(`^ok {4}assume role {8}${ASSUMED} until `));
+    expect(lines[4]).toBe("info  network            proxy none (no HTTP_PROXY set); CA bundle the system's certificates");
+    expect(lines[5]).toBe('ok    region             eu-west-1 (given)');
+    expect(lines[6]).toMatch(new RegExp(`^ok {4}assume role {8}${ASSUMED} until `));
   });
 
   it('on an instance profile: IMDSv2, the profile, the one-hour chaining cap', async () => {

@@ -1,10 +1,10 @@
 // print: the one explicit way credentials leave the wrapper, checked with real
 // consumers: bash's eval, the AWS CLI's credential_process, JSON.parse.
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CLI, isolatedHome, runCli } from '../support/cli.ts';
+import { CLI, isolatedHome, ROOT, runCli } from '../support/cli.ts';
 import { ACCOUNT_A, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
 
 const world = useStsWorld();
@@ -107,5 +107,39 @@ describe('print --cache-file', () => {
     const empty = await runCli(['print', '--cache-file', cacheIn()], { env: world.env() });
     expect(empty.exitCode).toBe(64);
     expect(empty.stderr).toContain('holds no request yet, and no role was given');
+  });
+
+  it('the launcher answers a fresh cache for the same invocation without the CLI, and nothing else', async () => {
+    // A launcher beside the fast path alone: whatever it cannot answer fails, for want of the CLI.
+    const dir = isolatedHome();
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'dist'));
+    copyFileSync(join(ROOT, 'bin/with-assumed-role.cjs'), join(dir, 'bin/with-assumed-role.cjs'));
+    copyFileSync(join(ROOT, 'dist/with-assumed-role-cache-hit.cjs'), join(dir, 'dist/with-assumed-role-cache-hit.cjs'));
+    const stripped = (args: string[], env: Record<string, string | undefined>) =>
+      execa(process.execPath, [join(dir, 'bin/with-assumed-role.cjs'), ...args], { env, extendEnv: false, reject: false });
+    const cache = cacheIn();
+    const args = ['print', '--quiet', ...ROLE, '--format', 'process', '--cache-file', cache];
+    const env = world.env();
+    const first = await runCli(args, { env });
+    expect(first.exitCode).toBe(0);
+    const answered = await stripped(args, env);
+    expect(answered.exitCode, answered.stderr).toBe(0);
+    expect(answered.stdout).toBe(first.stdout.trimEnd());
+    expect(world.server.assumeRoleCalls()).toHaveLength(1);
+    // Another invocation (a setting more), a --verbose run, a stale cache: the CLI's to answer.
+    expect((await stripped([...args, '--duration', '20m'], env)).stderr).toContain('with-assumed-role.cjs');
+    expect((await stripped(args, { ...env, WITH_ASSUMED_ROLE_PROJECT: 'other' })).exitCode).not.toBe(0);
+    expect((await stripped([...args, '--verbose'], env)).exitCode).not.toBe(0);
+    writeFileSync(
+      cache,
+      readFileSync(cache, 'utf8').replace(/"expiration":"[^"]+"/, `"expiration":"${new Date(Date.now() - 1000).toISOString()}"`),
+      { mode: 0o600 },
+    );
+    expect((await stripped(args, env)).exitCode).not.toBe(0);
+    const refreshed = await runCli(args, { env });
+    expect(refreshed.exitCode).toBe(0);
+    expect(refreshed.stdout).not.toBe(first.stdout);
+    expect((await stripped(args, env)).stdout).toBe(refreshed.stdout.trimEnd());
   });
 });

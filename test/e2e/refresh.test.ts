@@ -21,11 +21,15 @@ const otherAddress = () =>
     .find((address) => address?.family === 'IPv4' && !address.internal)?.address;
 
 describe('--refresh', () => {
-  it('keeps the AWS CLIs, boto3 and the JS SDK working across refreshes, one AssumeRole per refresh', async () => {
+  // Four clients a round, a round per refresh at least: minutes on a busy 2-core machine, not the default 30 s.
+  it('keeps the AWS CLIs, boto3 and the JS SDK working across refreshes, one AssumeRole per refresh', { timeout: 180_000 }, async () => {
     world.server.lifetimeSeconds = 4;
     world.server.expiry = 'generations';
     const clients = availableClients();
-    const result = await runCli([...ROLE, '--refresh', '--', fixture('until-refreshed.sh'), '4', ...clients], { env: env() });
+    const result = await runCli([...ROLE, '--refresh', '--', fixture('until-refreshed.sh'), '4', ...clients], {
+      env: env(),
+      timeout: 170_000,
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     const rounds = Number(/^done after (\d+) rounds$/m.exec(result.stdout)?.[1]);
     expect(rounds).toBeLessThan(200);

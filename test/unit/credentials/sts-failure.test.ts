@@ -50,3 +50,26 @@ describe('classifyStsFailure', () => {
     expect(failure.message).not.toContain('\n');
   });
 });
+
+describe('classifyStsFailure through a proxy', () => {
+  const connectRefused = (status: number, text: string) =>
+    Object.assign(new Error(`CONNECT sts.amazonaws.com:443: ${status} ${text}`), {
+      name: 'ProxyConnectRefused',
+      code: 'ProxyConnectRefused',
+      $metadata: { httpStatusCode: status },
+    });
+  it.each([
+    [connectRefused(407, 'Proxy Authentication Required'), false, 'proxy-auth', false],
+    [connectRefused(401, 'Unauthorized'), false, 'proxy-auth', false],
+    [connectRefused(403, 'Forbidden'), false, 'proxy', false],
+    [connectRefused(502, 'Bad Gateway'), false, 'proxy', true],
+    [Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: 401 } }), true, 'proxy-auth', false],
+    [Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: 503 } }), true, 'proxy', true],
+    [sdkError('AccessDenied', 'User: x is not authorized', 403), true, 'refused', false],
+    [Object.assign(new Error('self-signed'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), true, 'tls', false],
+  ])('%s (proxied: %s) -> %s (retry: %s)', (error, proxied, kind, retry) => {
+    const failure = classifyStsFailure(error, proxied);
+    expect(failure.kind).toBe(kind);
+    expect(isRetryable(failure)).toBe(retry);
+  });
+});

@@ -10,6 +10,7 @@ const context = (extra: Partial<Parameters<typeof normalizeOptions>[2]> = {}) =>
   directoryName: 'repo',
   fileEnvironment: {},
   commandArgv: ['./deploy.sh'],
+  invocation: 'test-invocation',
   ...extra,
 });
 const flags = (command: Parameters<typeof settingsFromFlags>[0], values: Record<string, unknown>): Settings =>
