@@ -1,6 +1,7 @@
 // The command line: argv + environment + env files -> one typed options object ->
 // one command. The only place that sets the process exit code.
 
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename } from 'node:path';
 import { loadPart } from './aws/load-sdk.ts';
@@ -51,6 +52,7 @@ async function loadOptions(argv: readonly string[], io: CommandIo): Promise<Opti
     directoryName: basename(process.cwd()),
     fileEnvironment: mergeEnvFiles(files),
     commandArgv,
+    readFile: (path) => readFileSync(path, 'utf8'),
     invocation: invocationKey(
       argv,
       io.env,

@@ -1,4 +1,6 @@
 // The library API of with-assumed-role. The CLI is a thin adapter over it.
+
+export type { NetworkSettings } from './aws/proxy-rules.ts';
 export {
   buildChildEnvironment,
   type ChildCredentials,
@@ -23,5 +25,6 @@ export { buildPolicySet, type CrossAccountSetup, type PolicyDocument, type Polic
 export { type AssumeRoleOptions, type AssumeRoleResult, assumeRole, type WithAssumedRoleOptions, withAssumedRole } from './library.ts';
 export { parseDuration } from './options/duration.ts';
 export { buildRoleArn, parseRoleArn } from './options/role-arn.ts';
+export type { SessionAttributes, SessionTag } from './options/session-attributes.ts';
 export { deriveSessionName, isJenkins, type SessionNameContext, validateSessionName } from './options/session-name.ts';
 export { VERSION } from './version.ts';

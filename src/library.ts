@@ -10,6 +10,7 @@ import type { Clock, RetryPolicy } from './credentials/retry.ts';
 import type { Environment } from './credentials/source-plan.ts';
 import { DEFAULT_DURATION_SECONDS } from './options/duration.ts';
 import { validateRoleArn } from './options/role-arn.ts';
+import { checkAllowedAccount, checkSessionAttributes, type SessionAttributes } from './options/session-attributes.ts';
 import { validateSessionName } from './options/session-name.ts';
 import { formatError, PREFIX } from './output/reporter.ts';
 
@@ -30,6 +31,10 @@ export interface AssumeRoleOptions {
   assumeTimeoutSeconds?: number | undefined;
   /** A proxy and CA bundle other than the environment's (HTTPS_PROXY, NO_PROXY, AWS_CA_BUNDLE). */
   network?: NetworkSettings | undefined;
+  /** Session tags, transitive tag keys, source identity, session policy (JSON text) and managed policy ARNs. */
+  session?: Partial<SessionAttributes> | undefined;
+  /** The only accounts the role may be in: checked before STS is called and on the ARN it answers. */
+  allowedAccounts?: string[] | undefined;
   /** Environment the source credentials are looked up in; default process.env. */
   env?: Environment;
   retryPolicy?: RetryPolicy;
@@ -50,6 +55,7 @@ export interface AssumeRoleResult extends AssumedRole {
  */
 export async function assumeRole(options: AssumeRoleOptions): Promise<AssumeRoleResult> {
   const env = options.env ?? process.env;
+  checkAllowedAccount(options.roleArn, options.allowedAccounts ?? [], 'before');
   const resolved = await resolveStsRegion(
     options.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined),
     options.profile,
@@ -63,6 +69,9 @@ export async function assumeRole(options: AssumeRoleOptions): Promise<AssumeRole
       sessionNameOrigin: 'given',
       durationSeconds: options.durationSeconds ?? DEFAULT_DURATION_SECONDS,
       externalId: options.externalId,
+      session: checkSessionAttributes(options.session),
+      allowedAccounts: options.allowedAccounts ?? [],
+      droppedTags: [],
     },
     profile: options.profile,
     region: resolved.region,

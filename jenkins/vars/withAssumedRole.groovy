@@ -27,6 +27,13 @@ Map<String, String> settingNames() {
         refresh: 'REFRESH',
         envFile: 'ENV_FILE',
         proxy: 'PROXY',
+        tags: 'TAG',
+        transitiveTags: 'TRANSITIVE_TAG',
+        jenkinsTags: 'JENKINS_TAGS',
+        sourceIdentity: 'SOURCE_IDENTITY',
+        allowedAccounts: 'ALLOWED_ACCOUNT',
+        policy: 'POLICY',
+        policyArns: 'POLICY_ARN',
     ]
 }
 
@@ -78,17 +85,32 @@ String data(Object value) {
     return value.toString().replace('$', '$$')
 }
 
+/**
+ * A parameter as the CLI reads its variable: a list one item per line, a map (tags)
+ * one KEY=VALUE per line, each line ended, so that the CLI reads lines even for one
+ * item and no value can be read as a separator. instanceof is an operator, which the
+ * sandbox allows where a method call might not be whitelisted.
+ */
+/* groovylint-disable Instanceof */
+String settingText(Object value) {
+    if (value instanceof Map) {
+        List<String> lines = []
+        for (Object key in value.keySet()) {
+            lines << "${key}=${value[key]}"
+        }
+        return lines.join('\n') + '\n'
+    }
+    return value instanceof List ? value.join('\n') + '\n' : value.toString()
+}
+/* groovylint-enable Instanceof */
+
 /** The CLI settings as withEnv entries. */
 List<String> settingsEnvironment(Map args) {
     List<String> entries = []
     Map<String, String> names = settingNames()
     for (String name in names.keySet()) {
         if (args[name] != null) {
-            // A list (envFile) is the CLI's list of paths: joined with ':'. instanceof is an
-            // operator, which the sandbox allows where a method call might not be whitelisted.
-            /* groovylint-disable-next-line Instanceof */
-            Object value = args[name] instanceof List ? args[name].join(':') : args[name]
-            entries << "WITH_ASSUMED_ROLE_${names[name]}=${data(value)}"
+            entries << "WITH_ASSUMED_ROLE_${names[name]}=${data(settingText(args[name]))}"
         }
     }
     return entries

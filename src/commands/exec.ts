@@ -10,6 +10,7 @@ import { withAssumedRole } from '../library.ts';
 import { type ExecOptions, roleRequestOf } from '../options/command-options.ts';
 import { describeExecPlan } from '../options/describe-plan.ts';
 import { reproductionLine } from '../options/reproduce.ts';
+import { droppedTagsLine } from '../options/session-attributes.ts';
 import { isJenkins } from '../options/session-name.ts';
 import { createReporter, describeAssumed } from '../output/reporter.ts';
 import type { CommandIo } from './command-io.ts';
@@ -32,6 +33,7 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
     return 0;
   }
   if (options.mask) checkPipeFolder();
+  if (target.droppedTags.length > 0) reporter.info(droppedTagsLine(target.droppedTags));
   if (isJenkins(io.env)) reporter.info(reproductionLine(options.reproduction, options.argv));
   return withAssumedRole({
     ...roleRequestOf(target, source),

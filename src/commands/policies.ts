@@ -44,6 +44,8 @@ export async function policiesCommand(options: PoliciesOptions, io: CommandIo): 
     sourceRole: options.sourceRole,
     externalId: options.externalId,
     alsoTrust: options.alsoTrust,
+    withTags: options.withTags,
+    withSourceIdentity: options.withSourceIdentity,
   };
   if (options.outDir === undefined) {
     const render = { json: renderPoliciesJson, cloudformation: renderCloudFormation, terraform: renderTerraform }[options.format];

@@ -19,6 +19,7 @@ import {
 import { UsageError } from '../errors.ts';
 import { assumeRole } from '../library.ts';
 import { type PrintOptions, roleRequestOf } from '../options/command-options.ts';
+import { droppedTagsLine } from '../options/session-attributes.ts';
 import { formatCredentials, type PrintableCredentials } from '../output/format-credentials.ts';
 import { createReporter, describeAssumed, type Reporter } from '../output/reporter.ts';
 import type { CommandIo } from './command-io.ts';
@@ -91,6 +92,7 @@ function remembering(content: CacheContent, invocation: string): CacheContent {
 
 export async function printCommand(options: PrintOptions, io: CommandIo): Promise<number> {
   const reporter = createReporter(options.verbosity);
+  if (options.target !== undefined && options.target.droppedTags.length > 0) reporter.info(droppedTagsLine(options.target.droppedTags));
   let credentials: CachedCredentials;
   if (options.cacheFile !== undefined) {
     credentials = await throughCache(options.cacheFile, options, io.env, reporter);

@@ -3,8 +3,9 @@
 // block form's mechanism; usable on its own.
 import { ConfigurationError } from '../errors.ts';
 import { assumeRole } from '../library.ts';
-import { roleRequestOf, type ServeCredentials, type ServeOptions } from '../options/command-options.ts';
+import { type RoleTarget, roleRequestOf, type ServeCredentials, type ServeOptions } from '../options/command-options.ts';
 import { reproductionLine } from '../options/reproduce.ts';
+import { droppedTagsLine, hasSessionAttributes } from '../options/session-attributes.ts';
 import { isJenkins } from '../options/session-name.ts';
 import { createReporter, describeAssumed } from '../output/reporter.ts';
 import { runBackground, type ServeRecord, servedOf, startBackground, stsRegionOf, writeProfile } from '../serve/broker.ts';
@@ -13,7 +14,13 @@ import { checkServeFolder, readFolderFile, writeAtomically } from '../serve/serv
 import type { CommandIo } from './command-io.ts';
 
 /** --check: what the body would see of the agent's own environment decides, or stops, the block. */
-function checkBody(dir: string, requested: ServeCredentials, io: CommandIo, say: (line: string) => void): number {
+function checkBody(
+  dir: string,
+  requested: ServeCredentials,
+  target: RoleTarget | undefined,
+  io: CommandIo,
+  say: (line: string) => void,
+): number {
   const found = checkBodyEnvironment(io.env);
   if (found.keys.length > 0) {
     throw new ConfigurationError(
@@ -38,8 +45,24 @@ function checkBody(dir: string, requested: ServeCredentials, io: CommandIo, say:
   } else if (requested === 'source') {
     mode = 'source';
   }
+  if (mode === 'source') checkSourceModeCarries(target);
   writeAtomically(dir, FILES.mode, mode);
   return 0;
+}
+
+/**
+ * In `source` mode the body's AWS tools assume the role themselves from a role_arn
+ * profile, which has no place for tags, a source identity or session policies: asked
+ * for, they would silently be left out, so the block stops instead.
+ */
+function checkSourceModeCarries(target: RoleTarget | undefined): void {
+  if (target === undefined || !hasSessionAttributes(target.session)) return;
+  throw new ConfigurationError(
+    "session tags, a source identity or session policies: the block's tools assume the role themselves here (credentials: 'source'), and an AWS profile cannot ask for those",
+    {
+      fix: "use the command form (command: '...'), which sends them; or run the block where no web identity variables are set, with credentials: 'role'",
+    },
+  );
 }
 
 function modeOf(dir: string, requested: ServeCredentials): BodyCredentials {
@@ -50,12 +73,14 @@ function modeOf(dir: string, requested: ServeCredentials): BodyCredentials {
 export async function serveCommand(options: ServeOptions, io: CommandIo): Promise<number> {
   const reporter = createReporter(options.verbosity);
   const dir = checkServeFolder(options.dir);
-  if (options.check) return checkBody(dir, options.credentials, io, reporter.info);
+  if (options.check) return checkBody(dir, options.credentials, options.target, io, reporter.info);
   if (options.background) return runBackground(dir, io.env, options.source.network);
   const target = options.target;
   if (target === undefined) throw new Error('serve: no role after normalization');
   const request = roleRequestOf(target, options.source);
   const mode = modeOf(dir, options.credentials);
+  if (target.droppedTags.length > 0) reporter.info(droppedTagsLine(target.droppedTags));
+  if (mode === 'source') checkSourceModeCarries(target);
   const assumed = await assumeRole({ ...request, env: io.env, log: reporter.verbose });
   const record: ServeRecord = { request, mode, stsRegion: await stsRegionOf(request, io.env) };
   writeProfile(dir, record, servedOf(mode, assumed), assumed.childRegion);

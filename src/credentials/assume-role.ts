@@ -6,6 +6,7 @@ import { type NetworkSettings, redactProxy, withoutProxyPassword } from '../aws/
 import { isWithAssumedRoleError, TemporaryFailureError } from '../errors.ts';
 import type { RoleTarget } from '../options/command-options.ts';
 import { defaultRegionOf } from '../options/role-arn.ts';
+import { checkAllowedAccount, type SessionAttributes } from '../options/session-attributes.ts';
 import { chainingCapError, explainStsFailure, type FailureContext } from './explain-failure.ts';
 import { type Clock, DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, retryTransient, systemClock } from './retry.ts';
 import { type AwsCredentials, resolveSourceCredentials, type SourceCredentials } from './source-credentials.ts';
@@ -100,6 +101,17 @@ export function stsHandler(region: string, endpoint: string | undefined, network
   return handlerFor(new URL(stsEndpointUrl(endpoint, region)), network, env);
 }
 
+/** AssumeRole's parameters for session tags, source identity and session policies: only those asked for. */
+function assumeRoleExtras(session: SessionAttributes) {
+  return {
+    ...(session.tags.length === 0 ? {} : { Tags: session.tags.map((tag) => ({ Key: tag.key, Value: tag.value })) }),
+    ...(session.transitiveTagKeys.length === 0 ? {} : { TransitiveTagKeys: session.transitiveTagKeys }),
+    ...(session.sourceIdentity === undefined ? {} : { SourceIdentity: session.sourceIdentity }),
+    ...(session.policy === undefined ? {} : { Policy: session.policy }),
+    ...(session.policyArns.length === 0 ? {} : { PolicyArns: session.policyArns.map((arn) => ({ arn })) }),
+  };
+}
+
 /** The ARN of whoever `credentials` belong to, or undefined when STS will not say within 3 s. */
 export async function getCallerArn(
   region: string,
@@ -156,6 +168,7 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
     attempts: 0,
     assumeTimeoutSeconds: input.assumeTimeoutSeconds,
     externalId: input.target.externalId,
+    session: input.target.session,
   };
   let source = input.sourceCredentials;
   let proxy: URL | undefined;
@@ -192,6 +205,7 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
       RoleSessionName: input.target.sessionName,
       DurationSeconds: input.target.durationSeconds,
       ...(input.target.externalId === undefined ? {} : { ExternalId: input.target.externalId }),
+      ...assumeRoleExtras(input.target.session),
     });
     const answer = await retryTransient(
       async (attempt) => {
@@ -220,6 +234,7 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
         $metadata: { httpStatusCode: 200 },
       });
     }
+    checkAllowedAccount(answer.AssumedRoleUser.Arn, input.target.allowedAccounts, 'after');
     return {
       credentials: {
         accessKeyId: credentials.AccessKeyId,

@@ -9,10 +9,13 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ConfigurationError, TemporaryFailureError } from '../errors.ts';
 import type { RoleRequest } from '../options/command-options.ts';
+import { NO_SESSION_ATTRIBUTES } from '../options/session-attributes.ts';
 import { SOURCE_VARIABLES } from './source-plan.ts';
 
 /** What the cache records of the request: a RoleRequest (JSON keeps no undefined keys). */
-export type CachedRequest = Partial<Pick<RoleRequest, 'externalId' | 'region' | 'endpointUrl' | 'profile'>> &
+export type CachedRequest = Partial<
+  Pick<RoleRequest, 'externalId' | 'region' | 'endpointUrl' | 'profile' | 'session' | 'allowedAccounts'>
+> &
   Pick<RoleRequest, 'roleArn' | 'sessionName' | 'durationSeconds' | 'assumeTimeoutSeconds'>;
 
 export interface CachedCredentials {
@@ -72,7 +75,9 @@ export function isFresh(credentials: CachedCredentials, now: number): boolean {
 
 export function sameRequest(a: CachedRequest, b: CachedRequest): boolean {
   const keys = ['roleArn', 'sessionName', 'durationSeconds', 'externalId', 'region', 'endpointUrl', 'profile'] as const;
-  return keys.every((key) => a[key] === b[key]);
+  // Tags, policies and allowed accounts: equal as JSON, absent as empty.
+  const extras = (request: CachedRequest) => JSON.stringify([request.session ?? NO_SESSION_ATTRIBUTES, request.allowedAccounts ?? []]);
+  return keys.every((key) => a[key] === b[key]) && extras(a) === extras(b);
 }
 
 /** The cache's content, or undefined when it does not exist or is not ours to trust. */

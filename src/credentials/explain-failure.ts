@@ -4,6 +4,7 @@ import { ConfigurationError, InternalError, StsRefusedError, TemporaryFailureErr
 import { sourcePermissionPolicy, targetTrustPolicy } from '../iam/policy-documents.ts';
 import { formatDuration } from '../options/duration.ts';
 import { parseRoleArn } from '../options/role-arn.ts';
+import type { SessionAttributes } from '../options/session-attributes.ts';
 import type { StsFailure } from './sts-failure.ts';
 
 export interface FailureContext {
@@ -20,6 +21,8 @@ export interface FailureContext {
   externalId?: string | undefined;
   /** The proxy requests went through, shown without its password. */
   proxy?: string | undefined;
+  /** Tags, source identity and session policies asked for. */
+  session?: SessionAttributes | undefined;
 }
 
 /** `arn:aws:sts::123:assumed-role/AssumeRoleInA/i-0abc` -> account 123, role AssumeRoleInA. */
@@ -49,15 +52,35 @@ function accessDenied(failure: StsFailure, context: FailureContext): StsRefusedE
     sourceRole: identity?.role,
     externalId: context.externalId,
   };
-  const trust = targetTrustPolicy(setup).Statement[0];
-  const permission = sourcePermissionPolicy(setup).Statement[0];
+  // STS names the action it refused: sts:TagSession and sts:SetSourceIdentity need allowing beside sts:AssumeRole.
+  const tagging = /sts:TagSession/.test(failure.message);
+  const identifying = /sts:SetSourceIdentity/.test(failure.message);
+  const withActions = { ...setup, withTags: tagging, withSourceIdentity: identifying };
+  const trust = targetTrustPolicy(withActions).Statement[0];
+  const permission = sourcePermissionPolicy(withActions).Statement[0];
   const policiesCommand = [
     'withAssumedRole policies',
     `--target-account ${setup.targetAccount}`,
     `--source-account ${setup.sourceAccount}`,
     `--role ${target?.name ?? '<role>'}`,
     ...(setup.sourceRole === undefined ? [] : [`--source-role ${setup.sourceRole}`]),
+    ...(tagging ? ['--with-tags'] : []),
+    ...(identifying ? ['--with-source-identity'] : []),
   ].join(' ');
+  if (tagging || identifying) {
+    const action = tagging ? 'sts:TagSession' : 'sts:SetSourceIdentity';
+    const what = tagging ? 'tag its session (--tag, --jenkins-tags)' : 'set a source identity (--source-identity)';
+    return new StsRefusedError(failure.code, `${context.roleArn}: AccessDenied: ${who} may not ${what}: ${action} is not allowed`, {
+      fix: `${policiesCommand} prints both documents; or drop ${tagging ? 'the tags' : '--source-identity'}`,
+      details: [
+        `STS said: ${failure.message}`,
+        `1. the trust policy of ${target?.name ?? 'the role'} in account ${setup.targetAccount} must allow ${action} too; its statement becomes:`,
+        ...indent(trust),
+        `2. the permissions of ${identity?.role ?? identity?.user ?? 'the source identity'} in account ${setup.sourceAccount} must allow ${action} on ${context.roleArn}; add:`,
+        ...indent(permission),
+      ],
+    });
+  }
   return new StsRefusedError(failure.code, `${context.roleArn}: AccessDenied: ${who} may not assume this role`, {
     fix: `${policiesCommand} prints both documents`,
     details: [
@@ -67,6 +90,21 @@ function accessDenied(failure: StsFailure, context: FailureContext): StsRefusedE
       `2. the permissions of ${identity?.role ?? identity?.user ?? 'the source identity'} in account ${setup.sourceAccount} must allow sts:AssumeRole on ${context.roleArn}; add:`,
       ...indent(permission),
     ],
+  });
+}
+
+/** STS packs tags and session policies into one limited space: say what takes it. */
+function packedPolicyTooLarge(failure: StsFailure, context: FailureContext): ConfigurationError {
+  const session = context.session;
+  const tagCharacters = session?.tags.reduce((sum, tag) => sum + tag.key.length + tag.value.length, 0) ?? 0;
+  const parts = [
+    `${session?.tags.length ?? 0} tags (${tagCharacters} characters)`,
+    `an inline policy of ${session?.policy?.length ?? 0} characters`,
+    `${session?.policyArns.length ?? 0} managed policies`,
+  ];
+  return new ConfigurationError(`${context.roleArn}: the session's tags and policies are too large for STS (PackedPolicyTooLarge)`, {
+    fix: 'trim the larger of them: fewer or shorter --tag values (or no --jenkins-tags), a smaller --policy, fewer --policy-arn',
+    details: [`STS said: ${failure.message}`, `asked for: ${parts.join(', ')}`],
   });
 }
 
@@ -132,6 +170,7 @@ export function explainStsFailure(failure: StsFailure, context: FailureContext):
         details: [`STS said: ${failure.message}`],
       });
     case 'validation':
+      if (failure.code === 'PackedPolicyTooLarge') return packedPolicyTooLarge(failure, context);
       return new ConfigurationError(`${context.roleArn}: STS refused the request: ${failure.message}`, {
         fix: 'check --role-arn, --session-name, --duration and --external-id against the message',
       });

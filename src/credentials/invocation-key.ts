@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 
 /** Variables that can change a run's request or its source: settings, AWS's, Jenkins', the user's. */
-const RELEVANT = /^(?:WITH_ASSUMED_ROLE_|AWS_)|^(?:JENKINS_URL|BUILD_ID|BUILD_NUMBER|JOB_NAME|USER|LOGNAME|USERNAME|HOME)$/;
+const RELEVANT =
+  /^(?:WITH_ASSUMED_ROLE_|AWS_)|^(?:JENKINS_URL|BUILD_ID|BUILD_NUMBER|JOB_NAME|BRANCH_NAME|GIT_COMMIT|NODE_NAME|USER|LOGNAME|USERNAME|HOME)$/;
 
 export function invocationKey(
   argv: readonly string[],
@@ -37,5 +38,6 @@ export function envFilePaths(argv: readonly string[], env: Readonly<Record<strin
     word === '--env-file' ? [argv[index + 1] ?? ''] : word.startsWith('--env-file=') ? [word.slice('--env-file='.length)] : [],
   );
   if (given.length > 0) return given;
-  return (env.WITH_ASSUMED_ROLE_ENV_FILE ?? '').split(':').filter((path) => path !== '');
+  const list = env.WITH_ASSUMED_ROLE_ENV_FILE ?? '';
+  return list.split(list.includes('\n') ? '\n' : ':').filter((path) => path.trim() !== '');
 }

@@ -11,7 +11,10 @@ import { formatCredentials } from '../output/format-credentials.ts';
 /** Prints the cached credentials and returns true, or returns false for the CLI to take over. */
 export function answerFromCache(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): boolean {
   try {
-    if (!argv.includes('print') || argv.some((word) => /^--(verbose|help|version|dry-run)$/.test(word) || word === '-h')) return false;
+    if (!argv.includes('print') || argv.some((word) => /^--(verbose|help|version|dry-run|policy)(=|$)/.test(word) || word === '-h'))
+      return false;
+    // A session policy file's content is not in the key: the CLI reads it and compares.
+    if (env.WITH_ASSUMED_ROLE_POLICY !== undefined) return false;
     const file = flagValue(argv, 'cache-file') ?? env.WITH_ASSUMED_ROLE_CACHE_FILE;
     const format = flagValue(argv, 'format') ?? env.WITH_ASSUMED_ROLE_FORMAT;
     if (file === undefined || format !== 'process') return false;
@@ -20,11 +23,9 @@ export function answerFromCache(argv: readonly string[], env: Readonly<Record<st
     const content = JSON.parse(readFileSync(file, 'utf8')) as CacheContent;
     const credentials = content.credentials;
     if (content.version !== 1 || credentials === undefined || !isFresh(credentials, Date.now())) return false;
-    const key = invocationKey(
-      argv,
-      env,
-      envFilePaths(argv, env).map((path) => readFileSync(path)),
-    );
+    const envFiles = envFilePaths(argv, env).map((path) => readFileSync(path));
+    if (envFiles.some((bytes) => bytes.includes('WITH_ASSUMED_ROLE_POLICY'))) return false;
+    const key = invocationKey(argv, env, envFiles);
     if (!content.invocations?.includes(key)) return false;
     const printable = { ...credentials, expiration: new Date(credentials.expiration), region: credentials.childRegion };
     writeSync(1, formatCredentials(printable, 'process'));

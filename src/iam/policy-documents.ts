@@ -28,6 +28,15 @@ export interface CrossAccountSetup {
   externalId?: string | undefined;
   /** More principals the deploy role trusts (people reproducing a CI run locally). */
   alsoTrust?: readonly string[];
+  /** Also allow sts:TagSession (session tags) and sts:SetSourceIdentity. */
+  withTags?: boolean | undefined;
+  withSourceIdentity?: boolean | undefined;
+}
+
+/** sts:AssumeRole, and the actions tags and a source identity need as well. */
+function assumeActions(setup: CrossAccountSetup): string | string[] {
+  const extra = [...(setup.withTags ? ['sts:TagSession'] : []), ...(setup.withSourceIdentity ? ['sts:SetSourceIdentity'] : [])];
+  return extra.length === 0 ? 'sts:AssumeRole' : ['sts:AssumeRole', ...extra];
 }
 
 export const roleArn = (partition: string, account: string, role: string) => `arn:${partition}:iam::${account}:role/${role}`;
@@ -48,7 +57,7 @@ export function targetTrustPolicy(setup: CrossAccountSetup): PolicyDocument {
         Sid: 'TrustJenkinsAgents',
         Effect: 'Allow',
         Principal: { AWS: setup.alsoTrust?.length ? [trustedPrincipal(setup), ...setup.alsoTrust] : trustedPrincipal(setup) },
-        Action: 'sts:AssumeRole',
+        Action: assumeActions(setup),
         ...(setup.externalId === undefined ? {} : { Condition: { StringEquals: { 'sts:ExternalId': setup.externalId } } }),
       },
     ],
@@ -63,7 +72,7 @@ export function sourcePermissionPolicy(setup: CrossAccountSetup): PolicyDocument
       {
         Sid: 'AssumeDeployRole',
         Effect: 'Allow',
-        Action: 'sts:AssumeRole',
+        Action: assumeActions(setup),
         Resource: roleArn(setup.partition, setup.targetAccount, setup.role),
       },
     ],

@@ -4,6 +4,7 @@
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
 import type { NetworkSettings } from '../aws/proxy-rules.ts';
+import type { SessionAttributes } from './session-attributes.ts';
 
 /** Where source credentials come from and how STS is reached. */
 export interface SourceOptions {
@@ -24,6 +25,12 @@ export interface RoleTarget {
   sessionNameOrigin: string;
   durationSeconds: number;
   externalId: string | undefined;
+  /** Tags, source identity and session policies the session is asked for. */
+  session: SessionAttributes;
+  /** The only accounts the role may be in (none: any). */
+  allowedAccounts: string[];
+  /** --jenkins-tags keys left out for STS's limit of 50 tags. */
+  droppedTags: string[];
 }
 
 /** Everything an AssumeRole needs from a command's options, flat: what the credential cache records. */
@@ -37,6 +44,8 @@ export interface RoleRequest {
   profile: string | undefined;
   assumeTimeoutSeconds: number;
   network: NetworkSettings;
+  session: SessionAttributes;
+  allowedAccounts: string[];
 }
 
 export function roleRequestOf(target: RoleTarget, source: SourceOptions): RoleRequest {
@@ -50,6 +59,8 @@ export function roleRequestOf(target: RoleTarget, source: SourceOptions): RoleRe
     profile: source.profile,
     assumeTimeoutSeconds: source.assumeTimeoutSeconds,
     network: source.network,
+    session: target.session,
+    allowedAccounts: target.allowedAccounts,
   };
 }
 
@@ -127,6 +138,8 @@ export interface PoliciesOptions extends CommonOptions {
   alsoTrust: string[];
   /** Write one file per account here instead of stdout. */
   outDir: string | undefined;
+  withTags: boolean;
+  withSourceIdentity: boolean;
 }
 
 export interface DoctorOptions extends CommonOptions {

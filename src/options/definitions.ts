@@ -124,6 +124,54 @@ export const OPTIONS = {
     defaultDescription: "AWS_CA_BUNDLE, else the system's",
     commands: ROLE_COMMANDS,
   },
+  tag: {
+    type: 'array',
+    valueName: 'KEY=VALUE',
+    separator: ',',
+    description:
+      'session tag, as CloudTrail shows it and IAM conditions read it (repeatable; the variable: comma-separated or one per line)',
+    commands: ROLE_COMMANDS,
+  },
+  'transitive-tag': {
+    type: 'array',
+    valueName: 'KEY',
+    separator: ',',
+    description: 'a tag key that stays on sessions chained from this one (repeatable)',
+    commands: ROLE_COMMANDS,
+  },
+  'jenkins-tags': {
+    type: 'boolean',
+    description:
+      "tag the session with the build: jenkins:job, jenkins:build, jenkins:branch, jenkins:commit, jenkins:url (host), jenkins:node, from Jenkins' variables where set; --tag wins over them",
+    defaultDescription: 'off',
+    commands: ROLE_COMMANDS,
+  },
+  'source-identity': {
+    type: 'string',
+    description: 'who is behind the session (2-64 of letters, digits and +=,.@_-); kept through later role chaining',
+    commands: ROLE_COMMANDS,
+  },
+  'allowed-account': {
+    type: 'array',
+    valueName: 'ID',
+    separator: ',',
+    description:
+      "the only accounts the role may be in (repeatable or comma-separated): checked on the role's ARN before STS is called and on the ARN STS answers",
+    commands: ROLE_COMMANDS,
+  },
+  policy: {
+    type: 'string',
+    valueName: 'POLICY',
+    description: 'session policy narrowing the role for this run: a JSON file, or the JSON itself (2048 characters at most)',
+    commands: ROLE_COMMANDS,
+  },
+  'policy-arn': {
+    type: 'array',
+    valueName: 'ARN',
+    separator: ',',
+    description: 'managed policy narrowing the role for this run (repeatable, at most 10)',
+    commands: ROLE_COMMANDS,
+  },
   'assume-timeout': {
     type: 'string',
     description: 'deadline in seconds for getting credentials, retries included',
@@ -231,6 +279,16 @@ export const OPTIONS = {
     separator: ',',
     description:
       "another principal the deploy role's trust policy trusts: an IAM role or user ARN (the role people use to reproduce a CI run locally); repeatable or comma-separated",
+    commands: ['policies'],
+  },
+  'with-tags': {
+    type: 'boolean',
+    description: 'the trust and permission policies also allow sts:TagSession (for --tag, --jenkins-tags)',
+    commands: ['policies'],
+  },
+  'with-source-identity': {
+    type: 'boolean',
+    description: 'the trust and permission policies also allow sts:SetSourceIdentity (for --source-identity)',
     commands: ['policies'],
   },
   'out-dir': {

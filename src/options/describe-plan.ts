@@ -1,8 +1,9 @@
 // The resolved plan as a dry run prints it: what would be asked of STS and run. Pure.
 import type { RegionOrigin } from '../credentials/assume-role.ts';
 import type { SourceStep } from '../credentials/source-plan.ts';
-import type { ExecOptions } from './command-options.ts';
+import type { ExecOptions, RoleTarget } from './command-options.ts';
 import { formatDuration } from './duration.ts';
+import { droppedTagsLine } from './session-attributes.ts';
 
 /** Quotes an argument for display the way a POSIX shell would need it. */
 export function shellQuote(argument: string): string {
@@ -23,6 +24,22 @@ export interface PlanFacts {
   network: { proxy: string; caBundle: string };
 }
 
+/** Tags, source identity, session policies and allowed accounts: a row for each one asked for. */
+function sessionRows(target: RoleTarget): [string, string][] {
+  const { session } = target;
+  const transitive = new Set(session.transitiveTagKeys.map((key) => key.toLowerCase()));
+  const rows: [string, string][] = session.tags.map((tag, index) => [
+    index === 0 ? 'session tags' : '',
+    `${tag.key}=${tag.value}${transitive.has(tag.key.toLowerCase()) ? ' (transitive)' : ''}`,
+  ]);
+  if (target.droppedTags.length > 0) rows.push(['', droppedTagsLine(target.droppedTags)]);
+  if (session.sourceIdentity !== undefined) rows.push(['source identity', session.sourceIdentity]);
+  if (session.policy !== undefined) rows.push(['session policy', session.policy]);
+  if (session.policyArns.length > 0) rows.push(['managed policies', session.policyArns.join(', ')]);
+  if (target.allowedAccounts.length > 0) rows.push(['allowed accounts', `${target.allowedAccounts.join(', ')} (the role's is one)`]);
+  return rows;
+}
+
 /** The lines of `--dry-run`. */
 export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string {
   const tried = facts.sourceSteps.filter((step) => step.skip === undefined);
@@ -37,6 +54,7 @@ export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string
     ['session name', `${options.target.sessionName} (${options.target.sessionNameOrigin})`],
     ['duration', `${options.target.durationSeconds} s (${formatDuration(options.target.durationSeconds)})`],
     ['external ID', options.target.externalId ?? 'none'],
+    ...sessionRows(options.target),
     ['region', describeRegion(facts.region, facts.regionOrigin)],
     ['STS endpoint', facts.endpoint],
     ['proxy', facts.network.proxy],

@@ -15,6 +15,17 @@ import {
   validateRoleArn,
   validateRoleName,
 } from './role-arn.ts';
+import {
+  checkAllowedAccount,
+  checkPolicyArns,
+  checkSourceIdentity,
+  checkTransitiveKeys,
+  jenkinsTags,
+  loadSessionPolicy,
+  mergeTags,
+  parseTags,
+  type SessionAttributes,
+} from './session-attributes.ts';
 import { deriveSessionName, isJenkins, type SessionNameContext, validateSessionName } from './session-name.ts';
 import type { Setting, Settings } from './settings.ts';
 
@@ -24,6 +35,8 @@ export interface NormalizeContext extends SessionNameContext {
   invocation: string;
   /** Arguments after `--`. */
   commandArgv: string[];
+  /** Reads a file the settings name (--policy FILE). */
+  readFile: (path: string) => string;
 }
 
 const text = (setting: Setting | undefined): string | undefined => {
@@ -154,13 +167,36 @@ function roleTarget(settings: Settings, context: NormalizeContext, region: strin
   const project = nonEmpty(settings.project);
   const environment = nonEmpty(settings.environment);
   const duration = nonEmpty(settings.duration);
+  const allowedAccounts = listOf(settings['allowed-account']).map((id) => validateAccount(id, settings['allowed-account']?.source));
+  checkAllowedAccount(roleArn, allowedAccounts, 'before');
   return {
     roleArn,
     sessionName: given !== undefined ? validateSessionName(given) : deriveSessionName({ project, environment }, context),
     sessionNameOrigin: given !== undefined ? 'given' : describeDerivation(project, environment, context),
     durationSeconds: duration === undefined ? DEFAULT_DURATION_SECONDS : parseDuration(duration, settings.duration?.source),
     externalId: checkExternalId(nonEmpty(settings['external-id']), settings['external-id']?.source),
+    ...sessionAttributes(settings, context),
+    allowedAccounts,
   };
+}
+
+/** Tags (given and --jenkins-tags), transitive keys, source identity, session policies: checked, never rewritten. */
+function sessionAttributes(settings: Settings, context: NormalizeContext): { session: SessionAttributes; droppedTags: string[] } {
+  const itemsOf = (setting: Setting | undefined) =>
+    setting === undefined ? [] : (Array.isArray(setting.value) ? setting.value : [String(setting.value)]).map((item) => item.trim());
+  const given = parseTags(itemsOf(settings.tag), settings.tag?.source);
+  const { tags, dropped } = mergeTags(given, flag(settings['jenkins-tags']) === true ? jenkinsTags(context.env) : [], settings.tag?.source);
+  const session = {
+    tags,
+    transitiveTagKeys: checkTransitiveKeys(listOf(settings['transitive-tag']), tags, settings['transitive-tag']?.source),
+    sourceIdentity: checkSourceIdentity(nonEmpty(settings['source-identity']), settings['source-identity']?.source),
+    policy: loadSessionPolicy(nonEmpty(settings.policy), settings.policy?.source ?? '--policy', context.readFile),
+    policyArns: checkPolicyArns(
+      itemsOf(settings['policy-arn']).filter((arn) => arn !== ''),
+      settings['policy-arn']?.source,
+    ),
+  };
+  return { session, droppedTags: dropped };
 }
 
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
@@ -234,6 +270,8 @@ function normalizePolicies(settings: Settings, common: CommonOptions): PoliciesO
     format: choice(settings.format, ['json', 'cloudformation', 'terraform'], 'json'),
     alsoTrust: listOf(settings['also-trust']).map((arn) => validatePrincipalArn(arn, settings['also-trust']?.source)),
     outDir: nonEmpty(settings['out-dir']),
+    withTags: flag(settings['with-tags']) === true,
+    withSourceIdentity: flag(settings['with-source-identity']) === true,
   };
 }
 

@@ -24,6 +24,13 @@ export const STEP_PARAMETERS: Partial<Record<OptionName, string>> = {
   refresh: 'refresh',
   'env-file': 'envFile',
   proxy: 'proxy',
+  tag: 'tags',
+  'transitive-tag': 'transitiveTags',
+  'jenkins-tags': 'jenkinsTags',
+  'source-identity': 'sourceIdentity',
+  'allowed-account': 'allowedAccounts',
+  policy: 'policy',
+  'policy-arn': 'policyArns',
 };
 
 /** Settings that describe this machine or this run only, so a reproduction leaves them out. */
@@ -40,6 +47,8 @@ const LOCAL_ONLY = new Set<OptionName>([
   // The company network's: a laptop reaches AWS its own way.
   'proxy',
   'ca-bundle',
+  // Who is behind the session: a person reproducing a run is not the pipeline.
+  'source-identity',
 ]);
 
 const ORDER = Object.keys(OPTIONS);
@@ -87,6 +96,15 @@ function groovyValue(value: SettingValue): string {
   return groovyString(value);
 }
 
+/** `--tag k=v` entries as the step's `tags` map: `['k': 'v']`. */
+function groovyMap(value: SettingValue): string {
+  const entries = (Array.isArray(value) ? value : [String(value)]).map((entry) => {
+    const at = entry.indexOf('=');
+    return `${groovyString(entry.slice(0, at).trim())}: ${groovyString(entry.slice(at + 1).trim())}`;
+  });
+  return `[${entries.join(', ')}]`;
+}
+
 /** A --proxy value as it may be printed: without its password. */
 function shownProxy(value: SettingValue): SettingValue {
   if (typeof value !== 'string') return value;
@@ -101,6 +119,9 @@ function shownProxy(value: SettingValue): SettingValue {
 export function stepCall(settings: Settings, command: readonly string[]): string {
   const parameters = given(settings)
     .filter(([name]) => STEP_PARAMETERS[name] !== undefined && name !== 'credentials')
-    .map(([name, setting]) => `${STEP_PARAMETERS[name]}: ${groovyValue(name === 'proxy' ? shownProxy(setting.value) : setting.value)}`);
+    .map(([name, setting]) => {
+      const value = name === 'proxy' ? shownProxy(setting.value) : setting.value;
+      return `${STEP_PARAMETERS[name]}: ${name === 'tag' ? groovyMap(value) : groovyValue(value)}`;
+    });
   return `withAssumedRole(${[...parameters, `command: ${groovyString(command.map(shellQuote).join(' '))}`].join(', ')})`;
 }

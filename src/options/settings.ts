@@ -25,7 +25,9 @@ function parseSettingValue(spec: OptionSpec, raw: string, source: string): Setti
     if (FALSE.has(text)) return false;
     throw new UsageError(`${source}="${raw}": not a boolean; use true or false`, { fix: `set ${source}=true or ${source}=false` });
   }
-  if (spec.type === 'array') return raw.split(spec.separator ?? delimiter).filter((item) => item.trim() !== '');
+  // One item per line, else separated as the option says (the Jenkins step writes lists one per line).
+  if (spec.type === 'array')
+    return raw.split(raw.includes('\n') ? '\n' : (spec.separator ?? delimiter)).filter((item) => item.trim() !== '');
   return raw;
 }
 

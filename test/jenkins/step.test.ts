@@ -11,7 +11,7 @@ import { availableClients, identitiesCommand, identitiesIn } from '../support/aw
 import { CLI, cleanEnv, type Env, fixture, isolatedHome, ROOT } from '../support/cli.ts';
 import { buildVariables, describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
 import { describeWithMoto } from '../support/moto.ts';
-import { generateCredentials } from '../support/sts-server.ts';
+import { generateCredentials, sessionRequestOf } from '../support/sts-server.ts';
 import { ACCOUNT_A, ACCOUNT_B, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
 
 const world = useStsWorld({ tls: true });
@@ -241,6 +241,62 @@ withAssumedRole(${ROLE}, region: 'eu-west-1', envFile: 'ci/dev.env', command: ${
       `${world.server.assumeRoleCalls()[0]?.accessKeyId}`,
       keys.accessKeyId,
     ]);
+  });
+
+  it('audit parameters: tags (map), lists, jenkinsTags, sourceIdentity, policy reach AssumeRole exactly, in both forms and on refresh', async () => {
+    const branch = `feature/${'b'.repeat(290)}-42`;
+    const policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}';
+    world.server.lifetimeSeconds = 4;
+    world.server.expiry = 'generations';
+    const run = await runPipeline(
+      `
+def audit = [tags: ['team': 'payments', 'cost center': '42'], transitiveTags: ['team'], jenkinsTags: true,
+             sourceIdentity: 'jenkins-team-app', allowedAccounts: ['${ACCOUNT_B}', '${ACCOUNT_A}'],
+             policy: ${groovy(policy)}, policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess']]
+withAssumedRole(audit + [${ROLE}, command: 'aws sts get-caller-identity --query Arn --output text'])
+withAssumedRole(audit + [${ROLE}]) {
+  sh '${fixture('until-served.sh')} 2 sdk'
+}
+`,
+      agentEnv(),
+      { pipelineEnv: buildVariables({ JOB_NAME: 'team/app main #3', BUILD_NUMBER: '3', BRANCH_NAME: branch, NODE_NAME: 'linux-7' }) },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.console).toMatch(/^done after \d+ rounds$/m);
+    // The command form's, the block's first, and at least one background refresh: every one with the same attributes.
+    const calls = world.server.assumeRoleCalls();
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    for (const call of calls) {
+      expect(call.outcome).toBe('OK');
+      expect(sessionRequestOf(call.params)).toEqual({
+        tags: [
+          { key: 'team', value: 'payments' },
+          { key: 'cost center', value: '42' },
+          { key: 'jenkins:job', value: 'team/app main -3' },
+          { key: 'jenkins:build', value: '3' },
+          { key: 'jenkins:branch', value: branch.slice(-256) },
+          { key: 'jenkins:url', value: 'ci.example.com' },
+          { key: 'jenkins:node', value: 'linux-7' },
+        ],
+        transitiveTagKeys: ['team'],
+        sourceIdentity: 'jenkins-team-app',
+        policy,
+        policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+      });
+    }
+  });
+
+  it('audit parameters are data: a tag value cannot add a tag, and a block that cannot carry them stops', async () => {
+    const injected = await runPipeline(`withAssumedRole(${ROLE}, tags: ['team': 'a,admin=true'], command: 'true')`, agentEnv());
+    expect(injected.exitCode).toBe(1);
+    expect(injected.console).toContain('withAssumedRole: WITH_ASSUMED_ROLE_TAG team: not a valid tag value');
+    const sourceMode = await runPipeline(
+      `withAssumedRole(${ROLE}, credentials: 'source', tags: ['team': 'payments']) { sh 'true' }`,
+      agentEnv(),
+    );
+    expect(sourceMode.exitCode).toBe(1);
+    expect(sourceMode.console).toContain('an AWS profile cannot ask for those');
+    expect(world.server.assumeRoleCalls()).toEqual([]);
   });
 
   it('maps every step parameter onto the CLI setting the CLI maps it back from', () => {

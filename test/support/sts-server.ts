@@ -43,6 +43,7 @@ export type StsErrorCode =
   | 'SignatureDoesNotMatch'
   | 'ValidationError'
   | 'MalformedPolicyDocument'
+  | 'PackedPolicyTooLarge'
   | 'RegionDisabledException'
   | 'InvalidIdentityToken'
   | 'Throttling'
@@ -66,6 +67,8 @@ export interface StsFaults {
   garbage?: boolean;
   /** AssumeRole answers after this many milliseconds. */
   delayMs?: number;
+  /** AssumeRole answers with a session of the role in this account, whatever was asked (an endpoint for another account). */
+  answerAccount?: string;
 }
 
 export interface ImdsFaults {
@@ -79,7 +82,90 @@ export interface ImdsFaults {
 
 export interface RoleSettings {
   maxSessionDuration?: number;
+  /** The trust policy lacks sts:TagSession: AssumeRole with tags is refused. */
+  denyTagSession?: boolean;
+  /** The trust policy lacks sts:SetSourceIdentity: AssumeRole with a source identity is refused. */
+  denySetSourceIdentity?: boolean;
 }
+
+/** What an AssumeRole asked for besides the role: the query parameters, read back. */
+export interface SessionRequest {
+  tags: { key: string; value: string }[];
+  transitiveTagKeys: string[];
+  sourceIdentity: string | undefined;
+  policy: string | undefined;
+  policyArns: string[];
+}
+
+/** `Name.member.1`, `Name.member.2`, ... of a query request, in order. */
+function members(params: Record<string, string>, name: string, field = ''): string[] {
+  const values: string[] = [];
+  for (let index = 1; params[`${name}.member.${index}${field}`] !== undefined; index += 1) {
+    values.push(params[`${name}.member.${index}${field}`] as string);
+  }
+  return values;
+}
+
+export function sessionRequestOf(params: Record<string, string>): SessionRequest {
+  const keys = members(params, 'Tags', '.Key');
+  const values = members(params, 'Tags', '.Value');
+  return {
+    tags: keys.map((key, index) => ({ key, value: values[index] ?? '' })),
+    transitiveTagKeys: members(params, 'TransitiveTagKeys'),
+    sourceIdentity: params.SourceIdentity,
+    policy: params.Policy,
+    policyArns: members(params, 'PolicyArns', '.arn'),
+  };
+}
+
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** STS's checks of tags, transitive keys, source identity and session policies. */
+function validateSession(session: SessionRequest): { code: StsErrorCode; message: string } | undefined {
+  const invalid = (message: string) => ({ code: 'ValidationError' as const, message });
+  if (session.tags.length > 50)
+    return invalid(
+      "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50",
+    );
+  const keys = new Set<string>();
+  for (const { key, value } of session.tags) {
+    if (key.length < 1 || key.length > 128 || !TAG_TEXT.test(key) || /^aws:/i.test(key)) return invalid(`Tag key ${key} is invalid`);
+    if (value.length > 256 || !TAG_TEXT.test(value)) return invalid(`Tag value for ${key} is invalid`);
+    if (keys.has(key.toLowerCase())) return invalid('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+    keys.add(key.toLowerCase());
+  }
+  for (const key of session.transitiveTagKeys) {
+    if (!keys.has(key.toLowerCase())) return invalid(`The transitive tag key ${key} is not one of the session's tags`);
+  }
+  if (session.sourceIdentity !== undefined && !/^[\w+=,.@-]{2,64}$/.test(session.sourceIdentity))
+    return invalid('Source identity is invalid');
+  if (session.policy !== undefined) {
+    try {
+      const document = JSON.parse(session.policy) as Record<string, unknown>;
+      if (!('Statement' in document)) throw new Error('no Statement');
+    } catch {
+      return {
+        code: 'MalformedPolicyDocument',
+        message: errorMessage('MalformedPolicyDocument', { caller: '', roleArn: '', account: '' }),
+      };
+    }
+    if (session.policy.length > 2048)
+      return invalid(
+        "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048",
+      );
+  }
+  if (session.policyArns.length > 10)
+    return invalid(
+      "1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10",
+    );
+  return undefined;
+}
+
+/**
+ * Emulates STS packing tags and session policies into one space: this many
+ * characters of tag keys and values, policy text and 100 per managed policy.
+ */
+export const PACKED_LIMIT = 4000;
 
 /** Real STS texts, so tests see what users see. */
 function errorMessage(code: StsErrorCode, context: { caller: string; roleArn: string; account: string }): string {
@@ -96,6 +182,8 @@ function errorMessage(code: StsErrorCode, context: { caller: string; roleArn: st
       return "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20";
     case 'MalformedPolicyDocument':
       return 'The policy is not in the valid JSON format.';
+    case 'PackedPolicyTooLarge':
+      return 'Packed policy consumes 112% of allotted space, please use smaller policy.';
     case 'InvalidIdentityToken':
       return 'The web identity token that was passed could not be validated by AWS.';
     case 'RegionDisabledException':
@@ -116,6 +204,7 @@ const STATUS: Record<StsErrorCode, number> = {
   SignatureDoesNotMatch: 403,
   ValidationError: 400,
   MalformedPolicyDocument: 400,
+  PackedPolicyTooLarge: 400,
   RegionDisabledException: 403,
   InvalidIdentityToken: 400,
   Throttling: 400,
@@ -362,7 +451,18 @@ export class StsTestServer {
 
     const invalid = this.validateRequest(params, caller.roleSession);
     if (invalid !== undefined) return fail(invalid.code, invalid.message);
-    return reply(200, wrap('AssumeRole', this.issue(params)), 'OK');
+    const session = sessionRequestOf(params);
+    const role = this.roles.get(params.RoleArn ?? '');
+    const notAuthorized = (action: string) =>
+      fail('AccessDenied', `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${params.RoleArn}`);
+    if (session.tags.length > 0 && role?.denyTagSession) return notAuthorized('sts:TagSession');
+    if (session.sourceIdentity !== undefined && role?.denySetSourceIdentity) return notAuthorized('sts:SetSourceIdentity');
+    const packed =
+      session.tags.reduce((sum, tag) => sum + tag.key.length + tag.value.length, 0) +
+      (session.policy?.length ?? 0) +
+      100 * session.policyArns.length;
+    if (packed > PACKED_LIMIT) return fail('PackedPolicyTooLarge');
+    return reply(200, wrap('AssumeRole', this.issue(params, faults.answerAccount)), 'OK');
   }
 
   /** What STS checks of any AssumeRole*: the ARN, the session name, the duration, its limits. */
@@ -392,17 +492,17 @@ export class StsTestServer {
     if (duration > (this.roles.get(roleArn)?.maxSessionDuration ?? 43200)) {
       return { code: 'ValidationError', message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.' };
     }
-    return undefined;
+    return validateSession(sessionRequestOf(params));
   }
 
-  /** New credentials of a session of the requested role: the Result element's XML. */
-  private issue(params: Record<string, string>): string {
+  /** New credentials of a session of the requested role (in `answerAccount`, if given): the Result element's XML. */
+  private issue(params: Record<string, string>, answerAccount?: string): string {
     const roleArn = params.RoleArn ?? '';
     const sessionName = params.RoleSessionName ?? '';
     const role = ROLE_ARN.exec(roleArn) as RegExpExecArray;
     const credentials = this.nextCredentials.shift() ?? generateCredentials();
     const expiresAt = Date.now() + (this.lifetimeSeconds ?? Number(params.DurationSeconds ?? 3600)) * 1000;
-    const account = role[1] as string;
+    const account = answerAccount ?? (role[1] as string);
     const roleName = role[2] as string;
     const roleId = `AROA${randomText('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17)}`;
     const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;

@@ -11,6 +11,9 @@ const context = (extra: Partial<Parameters<typeof normalizeOptions>[2]> = {}) =>
   fileEnvironment: {},
   commandArgv: ['./deploy.sh'],
   invocation: 'test-invocation',
+  readFile: (path: string): string => {
+    throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+  },
   ...extra,
 });
 const flags = (command: Parameters<typeof settingsFromFlags>[0], values: Record<string, unknown>): Settings =>
