@@ -27,6 +27,8 @@ export interface AssumeRoleOptions {
   endpointUrl?: string | undefined;
   /** Profile for the source credentials; default: AWS_PROFILE, else the SDK chain. */
   profile?: string | undefined;
+  /** An OIDC id token file: the role is assumed with it (AssumeRoleWithWebIdentity), no source credentials looked up. */
+  webIdentityTokenFile?: string | undefined;
   /** Deadline for getting credentials, retries included; default 60. */
   assumeTimeoutSeconds?: number | undefined;
   /** A proxy and CA bundle other than the environment's (HTTPS_PROXY, NO_PROXY, AWS_CA_BUNDLE). */
@@ -74,6 +76,7 @@ export async function assumeRole(options: AssumeRoleOptions): Promise<AssumeRole
       droppedTags: [],
     },
     profile: options.profile,
+    webIdentityTokenFile: options.webIdentityTokenFile,
     region: resolved.region,
     endpointUrl: options.endpointUrl,
     assumeTimeoutSeconds: options.assumeTimeoutSeconds ?? 60,
@@ -134,13 +137,20 @@ export async function withAssumedRole(options: WithAssumedRoleOptions): Promise<
   const mask = (secrets: readonly string[]) => {
     for (const relay of relays ?? []) relay.addSecrets(secrets);
   };
+  // The id token a role was assumed with is a secret of the run as well.
+  const tokenOf = (result: AssumeRoleResult) => (result.source.kind === 'web-identity-token' ? [result.source.token.token] : []);
+  mask(tokenOf(assumed));
   if (!options.refresh) {
     mask([credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken]);
     return runChild({ ...run, env: buildChildEnvironment({ ...base, credentials }), relays });
   }
   const report = options.report ?? ((text: string) => process.stderr.write(text));
   const refreshing = await openRefreshingEndpoint(credentials, {
-    fetch: async () => (await assumeRole(options)).credentials,
+    fetch: async () => {
+      const next = await assumeRole(options);
+      mask(tokenOf(next));
+      return next.credentials;
+    },
     failed: (error, repeated, current) => {
       if (repeated) return;
       const until = current === undefined ? 'has none left' : `keeps the current ones until ${current.expiration.toISOString()}`;

@@ -38,7 +38,7 @@ Map<String, String> settingNames() {
 }
 
 List<String> stepParameters() {
-    return ['command', 'returnStatus', 'node', 'cli']
+    return ['command', 'returnStatus', 'node', 'cli', 'oidcCredentialsId']
 }
 
 /** What the CLI's wrapper exit codes mean, for the step's error message. */
@@ -74,6 +74,9 @@ void checkArguments(Map args, Closure body) {
     }
     if (args.containsKey('refresh') && !args.command) {
         error('withAssumedRole: refresh applies to command: only; a block\'s credentials always refresh')
+    }
+    if (args.oidcCredentialsId && args.credentials == 'source') {
+        error('withAssumedRole: credentials: \'source\' with oidcCredentialsId: there are no source credentials; leave credentials out')
     }
     if (args.containsKey('credentials') && args.command) {
         error('withAssumedRole: credentials applies to a block only; command: builds its environment itself')
@@ -143,6 +146,33 @@ String makeStepFolder() {
         error('withAssumedRole: the build\'s temporary folder path holds a quote or a newline; move the workspace')
     }
     return folder
+}
+
+/**
+ * oidcCredentialsId: the build's OpenID Connect id token, copied into the step's
+ * folder (0600) for the CLI alone, whichever kind the credentials are: "id token"
+ * (secret text) or "id token as file". The shell copies it; Groovy never holds it.
+ * Returns the setting that names the copy.
+ */
+List<String> copyIdToken(String credentialsId, String folder) {
+    String copy = "${folder}/web-identity-token"
+    withEnv(["WAR_ID_TOKEN_COPY=${data(copy)}"]) {
+        try {
+            withCredentials([string(credentialsId: credentialsId, variable: 'WAR_ID_TOKEN')]) {
+                sh(script: 'set +x; umask 077; printf "%s" "$WAR_ID_TOKEN" > "$WAR_ID_TOKEN_COPY"', label: 'withAssumedRole: id token')
+            }
+        } catch (asText) {
+            try {
+                withCredentials([file(credentialsId: credentialsId, variable: 'WAR_ID_TOKEN_FILE')]) {
+                    sh(script: 'set +x; umask 077; cat "$WAR_ID_TOKEN_FILE" > "$WAR_ID_TOKEN_COPY"', label: 'withAssumedRole: id token')
+                }
+            } catch (asFile) {
+                error("withAssumedRole: oidcCredentialsId '${credentialsId}': not usable as an id token " +
+                    "(as text: ${asText.message}; as a file: ${asFile.message})")
+            }
+        }
+    }
+    return ["WITH_ASSUMED_ROLE_WEB_IDENTITY_TOKEN_FILE=${data(copy)}"]
 }
 
 /** Shows what the background refresh logged, stops it, and removes the folder. */
@@ -219,6 +249,9 @@ def call(Map args = [:], Closure body = null) {
     String folder = makeStepFolder()
     try {
         Map cli = prepareCli(args, folder)
+        if (args.oidcCredentialsId) {
+            cli.environment = cli.environment + copyIdToken(args.oidcCredentialsId.toString(), folder)
+        }
         return body == null ? runCommand(args, cli, folder) : runBlock(args, cli, folder, body)
     } finally {
         removeStepFolder(folder)

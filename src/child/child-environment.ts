@@ -20,6 +20,9 @@ export const OVERRIDING_VARIABLES = [
   'AWS_SESSION_EXPIRATION',
 ] as const;
 
+/** Where the run's id token lies (--web-identity-token-file): the CLI's to read, not the command's. */
+export const CLI_ONLY_VARIABLES = ['WITH_ASSUMED_ROLE_WEB_IDENTITY_TOKEN_FILE'] as const;
+
 export interface ChildCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -54,7 +57,7 @@ export function buildChildEnvironment(input: ChildEnvironmentInput): Record<stri
   for (const [name, value] of Object.entries(parent)) {
     if (value !== undefined) environment[name] = value;
   }
-  for (const name of OVERRIDING_VARIABLES) delete environment[name];
+  for (const name of [...OVERRIDING_VARIABLES, ...CLI_ONLY_VARIABLES]) delete environment[name];
   if ('credentials' in input) {
     const { credentials } = input;
     environment.AWS_ACCESS_KEY_ID = credentials.accessKeyId;

@@ -6,6 +6,7 @@ import { probeInstanceMetadata } from '../checks/probe-instance-metadata.ts';
 import { assumeTargetRole, getCallerArn, ROLE_CHAINING_CAP_SECONDS, resolveStsRegion, stsHandler } from '../credentials/assume-role.ts';
 import { readSourceFacts, resolveSourceCredentials, type SourceCredentials } from '../credentials/source-credentials.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
+import { describeClaims, readWebIdentityToken, type WebIdentityToken } from '../credentials/web-identity-token.ts';
 import { ConfigurationError, ExitCode, exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
 import type { DoctorOptions } from '../options/command-options.ts';
 import { describeRegion } from '../options/describe-plan.ts';
@@ -66,76 +67,90 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
     exitCode ||= exitCodeOf(error);
   }
   let credentials: SourceCredentials | undefined;
-  try {
-    if (handler === undefined) {
-      throw new ConfigurationError('not looked for: no request to AWS can be made', { fix: 'see the network line' });
-    }
-    credentials = await resolveSourceCredentials(
-      { profile: source.profile, region: region.region, endpointUrl: endpoint, handler },
-      io.env,
-    );
-    const chain = planSourceChain(io.env, source.profile, readSourceFacts(io.env)).filter((step) => step.skip === undefined);
-    lines.push({
-      status: 'ok',
-      check: 'credential source',
-      finding: `${credentials.label}${chain.length > 1 ? ` (looked at: ${chain.map((step) => step.label).join(', ')})` : ''}`,
-    });
-  } catch (error) {
-    fail('credential source', error);
-  }
-
-  if (credentials !== undefined) {
-    const arn = await getCallerArn(region.region, endpoint, credentials.credentials, reach);
-    if (arn === undefined) {
+  let token: WebIdentityToken | undefined;
+  if (source.webIdentityTokenFile !== undefined) {
+    try {
+      token = readWebIdentityToken(source.webIdentityTokenFile);
       lines.push({
-        status: 'FAIL',
-        check: 'source identity',
-        finding: 'STS GetCallerIdentity did not answer for these credentials',
-        fix: 'check network access to STS and that the keys are active: aws sts get-caller-identity',
+        status: 'ok',
+        check: 'credential source',
+        finding: `web identity token ${token.path}: ${describeClaims(token.claims, Date.now())}; no source credentials are looked up`,
       });
-      exitCode ||= ExitCode.temporary;
-    } else {
-      lines.push({ status: 'ok', check: 'source identity', finding: `${arn} (account ${arn.split(':')[4]})` });
+    } catch (error) {
+      fail('credential source', error);
     }
-    const roleSession = credentials.roleSession || /:assumed-role\//.test(arn ?? '');
-    lines.push({
-      status: 'info',
-      check: 'role session',
-      finding: roleSession
-        ? `yes: STS caps roles assumed from it at ${ROLE_CHAINING_CAP_SECONDS / 3600} hour (--duration 1h at most)`
-        : "no: a session may last up to the role's MaxSessionDuration (12h at most)",
-    });
-  }
-
-  const metadata = await probeInstanceMetadata(io.env);
-  if (metadata.state === 'disabled') {
-    lines.push({ status: 'info', check: 'instance metadata', finding: 'turned off by AWS_EC2_METADATA_DISABLED' });
-  } else if (metadata.state === 'unreachable') {
-    const needed = credentials === undefined;
-    lines.push({
-      status: needed ? 'FAIL' : 'info',
-      check: 'instance metadata',
-      finding: `no answer from ${metadata.endpoint} within 1 s: not on EC2, or blocked`,
-      ...(needed
-        ? {
-            fix: 'on EC2 inside a container, IMDSv2 needs hop limit 2: aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2',
-          }
-        : {}),
-    });
   } else {
-    const profile = metadata.instanceProfile;
-    lines.push({
-      status: metadata.imdsV2 && profile !== undefined ? 'ok' : 'warn',
-      check: 'instance metadata',
-      finding: `${metadata.imdsV2 ? 'IMDSv2' : 'IMDSv1 only (no IMDSv2 token)'} at ${metadata.endpoint}; ${profile === undefined ? 'no instance profile' : `instance profile role ${profile}`}`,
-      ...(profile === undefined
-        ? { fix: 'attach an instance profile whose role may assume the deploy role (withAssumedRole policies)' }
-        : metadata.imdsV2
-          ? {}
-          : {
-              fix: 'in a container, raise the IMDSv2 hop limit to 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2)',
-            }),
-    });
+    try {
+      if (handler === undefined) {
+        throw new ConfigurationError('not looked for: no request to AWS can be made', { fix: 'see the network line' });
+      }
+      credentials = await resolveSourceCredentials(
+        { profile: source.profile, region: region.region, endpointUrl: endpoint, handler },
+        io.env,
+      );
+      const chain = planSourceChain(io.env, source.profile, readSourceFacts(io.env)).filter((step) => step.skip === undefined);
+      lines.push({
+        status: 'ok',
+        check: 'credential source',
+        finding: `${credentials.label}${chain.length > 1 ? ` (looked at: ${chain.map((step) => step.label).join(', ')})` : ''}`,
+      });
+    } catch (error) {
+      fail('credential source', error);
+    }
+
+    if (credentials !== undefined) {
+      const arn = await getCallerArn(region.region, endpoint, credentials.credentials, reach);
+      if (arn === undefined) {
+        lines.push({
+          status: 'FAIL',
+          check: 'source identity',
+          finding: 'STS GetCallerIdentity did not answer for these credentials',
+          fix: 'check network access to STS and that the keys are active: aws sts get-caller-identity',
+        });
+        exitCode ||= ExitCode.temporary;
+      } else {
+        lines.push({ status: 'ok', check: 'source identity', finding: `${arn} (account ${arn.split(':')[4]})` });
+      }
+      const roleSession = credentials.roleSession || /:assumed-role\//.test(arn ?? '');
+      lines.push({
+        status: 'info',
+        check: 'role session',
+        finding: roleSession
+          ? `yes: STS caps roles assumed from it at ${ROLE_CHAINING_CAP_SECONDS / 3600} hour (--duration 1h at most)`
+          : "no: a session may last up to the role's MaxSessionDuration (12h at most)",
+      });
+    }
+
+    const metadata = await probeInstanceMetadata(io.env);
+    if (metadata.state === 'disabled') {
+      lines.push({ status: 'info', check: 'instance metadata', finding: 'turned off by AWS_EC2_METADATA_DISABLED' });
+    } else if (metadata.state === 'unreachable') {
+      const needed = credentials === undefined;
+      lines.push({
+        status: needed ? 'FAIL' : 'info',
+        check: 'instance metadata',
+        finding: `no answer from ${metadata.endpoint} within 1 s: not on EC2, or blocked`,
+        ...(needed
+          ? {
+              fix: 'on EC2 inside a container, IMDSv2 needs hop limit 2: aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2',
+            }
+          : {}),
+      });
+    } else {
+      const profile = metadata.instanceProfile;
+      lines.push({
+        status: metadata.imdsV2 && profile !== undefined ? 'ok' : 'warn',
+        check: 'instance metadata',
+        finding: `${metadata.imdsV2 ? 'IMDSv2' : 'IMDSv1 only (no IMDSv2 token)'} at ${metadata.endpoint}; ${profile === undefined ? 'no instance profile' : `instance profile role ${profile}`}`,
+        ...(profile === undefined
+          ? { fix: 'attach an instance profile whose role may assume the deploy role (withAssumedRole policies)' }
+          : metadata.imdsV2
+            ? {}
+            : {
+                fix: 'in a container, raise the IMDSv2 hop limit to 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2)',
+              }),
+      });
+    }
   }
 
   lines.push(network);
@@ -148,7 +163,7 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
 
   if (target === undefined) {
     lines.push({ status: 'info', check: 'assume role', finding: 'no role given (--role-arn, or --role with --account)' });
-  } else if (credentials === undefined) {
+  } else if (credentials === undefined && token === undefined) {
     lines.push({ status: 'FAIL', check: 'assume role', finding: `${target.roleArn}: not tried without source credentials` });
   } else {
     try {
@@ -161,6 +176,7 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
         env: io.env,
         network: source.network,
         sourceCredentials: credentials,
+        webIdentityTokenFile: source.webIdentityTokenFile,
       });
       lines.push({
         status: 'ok',

@@ -6,6 +6,7 @@ import { checkPipeFolder } from '../child/output-pipes.ts';
 import { resolveStsRegion } from '../credentials/assume-role.ts';
 import { readSourceFacts } from '../credentials/source-credentials.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
+import { describeClaims, readWebIdentityToken } from '../credentials/web-identity-token.ts';
 import { withAssumedRole } from '../library.ts';
 import { type ExecOptions, roleRequestOf } from '../options/command-options.ts';
 import { describeExecPlan } from '../options/describe-plan.ts';
@@ -14,6 +15,12 @@ import { droppedTagsLine } from '../options/session-attributes.ts';
 import { isJenkins } from '../options/session-name.ts';
 import { createReporter, describeAssumed } from '../output/reporter.ts';
 import type { CommandIo } from './command-io.ts';
+
+/** `web identity token F: issuer ..., audience ..., subject ..., expires in ...`; unreadable is 78, as a run would be. */
+function describeTokenFile(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  return `web identity token ${path}: ${describeClaims(readWebIdentityToken(path).claims, Date.now())}`;
+}
 
 export async function execCommand(options: ExecOptions, io: CommandIo): Promise<number> {
   const reporter = createReporter(options.verbosity);
@@ -28,6 +35,7 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
         regionOrigin: region.origin,
         endpoint,
         network: describeNetwork(new URL(endpoint), source.network, io.env),
+        webIdentity: describeTokenFile(source.webIdentityTokenFile),
       }),
     );
     return 0;

@@ -15,6 +15,12 @@ import type { CommandIo } from './command-io.ts';
 function filesOf(setup: CrossAccountSetup, format: PoliciesOptions['format']): [string, string][] {
   const source = `account-b-${setup.sourceAccount}`;
   const target = `account-a-${setup.targetAccount}`;
+  if (setup.oidc !== undefined) {
+    // Keyless: account A alone.
+    const name = { json: 'policies.json', cloudformation: `${target}.yaml`, terraform: `${target}/main.tf` }[format];
+    const render = { json: renderPoliciesJson, cloudformation: renderCloudFormation, terraform: renderTerraform }[format];
+    return [[name, render(setup)]];
+  }
   switch (format) {
     case 'json':
       return [['policies.json', renderPoliciesJson(setup)]];
@@ -46,6 +52,7 @@ export async function policiesCommand(options: PoliciesOptions, io: CommandIo): 
     alsoTrust: options.alsoTrust,
     withTags: options.withTags,
     withSourceIdentity: options.withSourceIdentity,
+    oidc: options.oidc,
   };
   if (options.outDir === undefined) {
     const render = { json: renderPoliciesJson, cloudformation: renderCloudFormation, terraform: renderTerraform }[options.format];

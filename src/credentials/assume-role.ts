@@ -12,6 +12,7 @@ import { type Clock, DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, r
 import { type AwsCredentials, resolveSourceCredentials, type SourceCredentials } from './source-credentials.ts';
 import type { Environment } from './source-plan.ts';
 import { classifyStsFailure, isRetryable } from './sts-failure.ts';
+import { describeClaims, readWebIdentityToken, type WebIdentityToken } from './web-identity-token.ts';
 
 /** STS caps sessions chained from a role session at one hour. */
 export const ROLE_CHAINING_CAP_SECONDS = 3600;
@@ -35,18 +36,46 @@ export interface AssumeRoleInput {
   network: NetworkSettings;
   /** Known source credentials: skips the provider chain. */
   sourceCredentials?: SourceCredentials | undefined;
+  /** An OIDC id token file: AssumeRoleWithWebIdentity with it, no source credentials at all. */
+  webIdentityTokenFile?: string | undefined;
   retryPolicy?: RetryPolicy;
   clock?: Clock;
   log?: (line: string) => void;
+}
+
+/** What a role was assumed with instead of source credentials: an id token, read from its file. */
+export interface TokenSource {
+  kind: 'web-identity-token';
+  label: string;
+  roleSession: false;
+  token: WebIdentityToken;
 }
 
 export interface AssumedRole {
   credentials: TemporaryCredentials;
   /** arn:aws:sts::<account>:assumed-role/<role>/<session> */
   assumedRoleArn: string;
-  source: SourceCredentials;
+  source: SourceCredentials | TokenSource;
   attempts: number;
 }
+
+/** What AssumeRole and AssumeRoleWithWebIdentity answer that is used here. */
+interface AssumeAnswer {
+  Credentials?:
+    | {
+        AccessKeyId?: string | undefined;
+        SecretAccessKey?: string | undefined;
+        SessionToken?: string | undefined;
+        Expiration?: Date | undefined;
+      }
+    | undefined;
+  AssumedRoleUser?: { Arn?: string | undefined } | undefined;
+}
+
+/** Never asked for: AssumeRoleWithWebIdentity is unsigned, and no source is looked up for it. */
+const NO_CREDENTIALS = async (): Promise<AwsCredentials> => {
+  throw new Error('AssumeRoleWithWebIdentity needs no credentials; none are looked up');
+};
 
 /** Where the STS region came from. */
 export type RegionOrigin = 'given' | 'profile' | 'default';
@@ -84,7 +113,7 @@ export function createStsClient(
   sdk: StsSdk,
   region: string,
   endpoint: string | undefined,
-  credentials: AwsCredentials,
+  credentials: AwsCredentials | (() => Promise<AwsCredentials>),
   handler: HandlerOptions,
 ) {
   return new sdk.STSClient({
@@ -107,6 +136,13 @@ function assumeRoleExtras(session: SessionAttributes) {
     ...(session.tags.length === 0 ? {} : { Tags: session.tags.map((tag) => ({ Key: tag.key, Value: tag.value })) }),
     ...(session.transitiveTagKeys.length === 0 ? {} : { TransitiveTagKeys: session.transitiveTagKeys }),
     ...(session.sourceIdentity === undefined ? {} : { SourceIdentity: session.sourceIdentity }),
+    ...sessionPolicies(session),
+  };
+}
+
+/** Session policies: what AssumeRoleWithWebIdentity takes of the attributes too. */
+function sessionPolicies(session: SessionAttributes) {
+  return {
     ...(session.policy === undefined ? {} : { Policy: session.policy }),
     ...(session.policyArns.length === 0 ? {} : { PolicyArns: session.policyArns.map((arn) => ({ arn })) }),
   };
@@ -170,7 +206,7 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
     externalId: input.target.externalId,
     session: input.target.session,
   };
-  let source = input.sourceCredentials;
+  let source: SourceCredentials | TokenSource | undefined = input.sourceCredentials;
   let proxy: URL | undefined;
   let client: ReturnType<typeof createStsClient> | undefined;
   let attempts = 0;
@@ -185,32 +221,57 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
       context.proxy = redactProxy(proxy);
       context.endpoint = `${context.endpoint} through the proxy ${context.proxy}`;
     }
-    source ??= await raceDeadline(
-      resolveSourceCredentials(
-        { profile: input.profile, region: input.region, endpointUrl: endpoint, handler: handler.options },
-        input.env,
-      ),
-      controller.signal,
-    );
-    context.sourceLabel = source.label;
-    input.log?.(`source credentials: ${source.label}`);
-    if (source.roleSession && input.target.durationSeconds > ROLE_CHAINING_CAP_SECONDS) {
-      throw chainingCapError(input.target.durationSeconds, source.label);
-    }
+    let send: (signal: AbortSignal) => Promise<AssumeAnswer>;
     const sdk = await loadStsSdk();
-    const sts = createStsClient(sdk, input.region, endpoint, source.credentials, handler.options);
-    client = sts;
-    const command = new sdk.AssumeRoleCommand({
+    const request = {
       RoleArn: input.target.roleArn,
       RoleSessionName: input.target.sessionName,
       DurationSeconds: input.target.durationSeconds,
-      ...(input.target.externalId === undefined ? {} : { ExternalId: input.target.externalId }),
-      ...assumeRoleExtras(input.target.session),
-    });
+    };
+    if (input.webIdentityTokenFile !== undefined) {
+      // Read at each assumption: a refresh sends the file's current token.
+      const token = readWebIdentityToken(input.webIdentityTokenFile);
+      source = { kind: 'web-identity-token', label: `the web identity token ${token.path}`, roleSession: false, token };
+      context.sourceLabel = source.label;
+      context.webIdentity = token;
+      input.log?.(`web identity token ${token.path}: ${describeClaims(token.claims, clock.now())}; no source credentials`);
+      const sts = createStsClient(sdk, input.region, endpoint, NO_CREDENTIALS, handler.options);
+      client = sts;
+      const command = new sdk.AssumeRoleWithWebIdentityCommand({
+        ...request,
+        WebIdentityToken: token.token,
+        ...sessionPolicies(input.target.session),
+      });
+      send = (signal) => sts.send(command, { abortSignal: signal });
+    } else {
+      const known =
+        source ??
+        (await raceDeadline(
+          resolveSourceCredentials(
+            { profile: input.profile, region: input.region, endpointUrl: endpoint, handler: handler.options },
+            input.env,
+          ),
+          controller.signal,
+        ));
+      source = known;
+      context.sourceLabel = known.label;
+      input.log?.(`source credentials: ${known.label}`);
+      if (known.roleSession && input.target.durationSeconds > ROLE_CHAINING_CAP_SECONDS) {
+        throw chainingCapError(input.target.durationSeconds, known.label);
+      }
+      const sts = createStsClient(sdk, input.region, endpoint, known.credentials, handler.options);
+      client = sts;
+      const command = new sdk.AssumeRoleCommand({
+        ...request,
+        ...(input.target.externalId === undefined ? {} : { ExternalId: input.target.externalId }),
+        ...assumeRoleExtras(input.target.session),
+      });
+      send = (signal) => sts.send(command, { abortSignal: signal });
+    }
     const answer = await retryTransient(
       async (attempt) => {
         attempts = attempt;
-        return sts.send(command, { abortSignal: controller.signal });
+        return send(controller.signal);
       },
       {
         policy: input.retryPolicy ?? DEFAULT_RETRY_POLICY,
@@ -261,7 +322,12 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
         },
       );
     }
-    if (failure.kind === 'refused' && failure.code.startsWith('AccessDenied') && source !== undefined) {
+    if (
+      failure.kind === 'refused' &&
+      failure.code.startsWith('AccessDenied') &&
+      source !== undefined &&
+      source.kind !== 'web-identity-token'
+    ) {
       // Best effort, for the message only: who we were when STS said no.
       context.sourceIdentityArn = await getCallerArn(input.region, endpoint, source.credentials, input);
     }

@@ -1,11 +1,19 @@
 // A classified STS failure -> the wrapper error a user sees: what went wrong,
 // where to look, and one line to fix it. Pure.
 import { ConfigurationError, InternalError, StsRefusedError, TemporaryFailureError, type WithAssumedRoleError } from '../errors.ts';
-import { sourcePermissionPolicy, targetTrustPolicy } from '../iam/policy-documents.ts';
+import {
+  OIDC_AUDIENCE,
+  oidcProviderArn,
+  oidcProviderPath,
+  oidcTrustStatement,
+  sourcePermissionPolicy,
+  targetTrustPolicy,
+} from '../iam/policy-documents.ts';
 import { formatDuration } from '../options/duration.ts';
 import { parseRoleArn } from '../options/role-arn.ts';
 import type { SessionAttributes } from '../options/session-attributes.ts';
 import type { StsFailure } from './sts-failure.ts';
+import { describeClaims, describeExpiry, type WebIdentityToken } from './web-identity-token.ts';
 
 export interface FailureContext {
   roleArn: string;
@@ -23,6 +31,8 @@ export interface FailureContext {
   proxy?: string | undefined;
   /** Tags, source identity and session policies asked for. */
   session?: SessionAttributes | undefined;
+  /** The id token the role was asked for with (AssumeRoleWithWebIdentity). */
+  webIdentity?: WebIdentityToken | undefined;
 }
 
 /** `arn:aws:sts::123:assumed-role/AssumeRoleInA/i-0abc` -> account 123, role AssumeRoleInA. */
@@ -93,6 +103,63 @@ function accessDenied(failure: StsFailure, context: FailureContext): StsRefusedE
   });
 }
 
+/**
+ * AssumeRoleWithWebIdentity refused the token: what the token says (decoded here,
+ * never verified, never printed whole) against what STS and the trust policy need.
+ */
+function webIdentityRefusal(failure: StsFailure, token: WebIdentityToken, context: FailureContext): WithAssumedRoleError {
+  const claims = token.claims;
+  const said = `STS said: ${failure.message}`;
+  const described = `token: ${describeClaims(claims, Date.now())}`;
+  const target = parseRoleArn(context.roleArn);
+  const issuer = claims.iss ?? '<issuer>';
+  const policiesLine = `withAssumedRole policies --target-account ${target?.account ?? '<account A>'} --role ${target?.name ?? '<role>'} --oidc-issuer ${issuer} --oidc-subject '${claims.sub ?? '<subject>'}'`;
+  switch (failure.code) {
+    case 'ExpiredTokenException':
+    case 'ExpiredToken':
+      return new StsRefusedError(
+        failure.code,
+        `web identity token ${token.path}: ${describeExpiry(claims, Date.now())} (ExpiredTokenException)`,
+        {
+          fix: 'bind a fresh token: the OpenID Connect credentials mint one per binding; a refresh needs the file rewritten with a new one',
+          details: [said, described],
+        },
+      );
+    case 'IDPRejectedClaim':
+      return new StsRefusedError(failure.code, `web identity token ${token.path}: a claim was rejected (IDPRejectedClaim)`, {
+        fix: "check the token's claims against the IAM OIDC provider and the role's trust policy; the claim templates of the OpenID Connect credentials set them",
+        details: [said, described],
+      });
+    case 'InvalidIdentityToken':
+      return new StsRefusedError(failure.code, `web identity token ${token.path}: STS does not accept it (InvalidIdentityToken)`, {
+        fix: `account ${target?.account ?? 'A'} needs an IAM OIDC provider for ${issuer} with client ID ${OIDC_AUDIENCE}, and the token's audience must be ${OIDC_AUDIENCE}: ${policiesLine} prints both`,
+        details: [said, described],
+      });
+    default: {
+      if (!failure.code.startsWith('AccessDenied')) {
+        return new StsRefusedError(failure.code, `web identity token ${token.path}: STS refused it (${failure.code})`, {
+          fix: policiesLine,
+          details: [said, described],
+        });
+      }
+      const statement = oidcTrustStatement(target?.partition ?? 'aws', target?.account ?? '<account A>', {
+        issuer,
+        subjects: [claims.sub ?? '<subject>'],
+      });
+      const path = oidcProviderPath(issuer);
+      return new StsRefusedError(failure.code, `${context.roleArn}: AccessDenied: its trust policy does not accept this token`, {
+        fix: `${policiesLine} prints the provider and the trust policy`,
+        details: [
+          said,
+          described,
+          `the trust policy must trust ${oidcProviderArn(target?.partition ?? 'aws', target?.account ?? '<account A>', issuer)} with ${path}:aud = ${OIDC_AUDIENCE} and ${path}:sub matching the token's subject; a statement that does:`,
+          ...indent(statement),
+        ],
+      });
+    }
+  }
+}
+
 /** STS packs tags and session policies into one limited space: say what takes it. */
 function packedPolicyTooLarge(failure: StsFailure, context: FailureContext): ConfigurationError {
   const session = context.session;
@@ -125,7 +192,16 @@ export function chainingCapError(durationSeconds: number, sourceLabel: string, d
 /** The error to throw for a failure STS or the network reported. */
 export function explainStsFailure(failure: StsFailure, context: FailureContext): WithAssumedRoleError {
   const duration = formatDuration(context.durationSeconds);
+  if (context.webIdentity !== undefined && failure.kind === 'refused') return webIdentityRefusal(failure, context.webIdentity, context);
   switch (failure.kind) {
+    case 'idp-unreachable':
+      return new TemporaryFailureError(
+        `${context.endpoint}: AWS could not reach the token's issuer ${context.webIdentity?.claims.iss ?? ''} to verify it (IDPCommunicationError), ${context.attempts} time${context.attempts === 1 ? '' : 's'}`,
+        {
+          fix: "the issuer's /.well-known/openid-configuration and its keys must be reachable from AWS over the internet: check the Jenkins URL the OIDC plugin puts in iss",
+          details: [`STS said: ${failure.message}`],
+        },
+      );
     case 'refused':
       switch (failure.code) {
         case 'AccessDenied':

@@ -16,6 +16,7 @@ export type StsFailureKind =
   | 'proxy-auth'
   | 'proxy'
   | 'tls'
+  | 'idp-unreachable'
   | 'validation'
   | 'unknown';
 
@@ -50,6 +51,9 @@ const REFUSED = new Set([
   'UnrecognizedClientException',
   'IncompleteSignature',
   'MissingAuthenticationToken',
+  // AssumeRoleWithWebIdentity's refusals of the token.
+  'InvalidIdentityToken',
+  'IDPRejectedClaim',
 ]);
 const NETWORK = new Set([
   'ECONNREFUSED',
@@ -110,6 +114,8 @@ export function classifyStsFailure(error: unknown, proxied = false): StsFailure 
   if (TLS.has(code)) return failure('tls');
   if (THROTTLING.has(code) || THROTTLING.has(name) || status === 429) return failure('throttled');
   if (REFUSED.has(code) || REFUSED.has(name)) return failure('refused');
+  // AWS could not fetch the identity provider's keys: that may pass.
+  if (code === 'IDPCommunicationError' || name === 'IDPCommunicationError') return failure('idp-unreachable');
   if (code === 'RegionDisabledException' || name === 'RegionDisabledException') return failure('region-disabled');
   if (code === 'ValidationError' || code === 'MalformedPolicyDocument' || code === 'PackedPolicyTooLarge') {
     if (CHAINING.test(message)) return failure('chaining');
@@ -127,5 +133,11 @@ export function classifyStsFailure(error: unknown, proxied = false): StsFailure 
 /** Throttling, 5xx, network errors and timeouts are worth another attempt; nothing else is. */
 export function isRetryable(failure: StsFailure): boolean {
   if (failure.kind === 'proxy') return failure.status === undefined || failure.status >= 500;
-  return failure.kind === 'throttled' || failure.kind === 'server' || failure.kind === 'network' || failure.kind === 'timeout';
+  return (
+    failure.kind === 'throttled' ||
+    failure.kind === 'server' ||
+    failure.kind === 'network' ||
+    failure.kind === 'timeout' ||
+    failure.kind === 'idp-unreachable'
+  );
 }

@@ -7,7 +7,7 @@ export interface PolicyStatement {
   Principal?: Record<string, string | string[]>;
   Action: string | string[];
   Resource?: string | string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 export interface PolicyDocument {
@@ -31,6 +31,40 @@ export interface CrossAccountSetup {
   /** Also allow sts:TagSession (session tags) and sts:SetSourceIdentity. */
   withTags?: boolean | undefined;
   withSourceIdentity?: boolean | undefined;
+  /** Keyless: the role trusts this OIDC issuer's tokens for these subjects, not account B. */
+  oidc?: OidcTrust | undefined;
+}
+
+export interface OidcTrust {
+  /** https://ci.example.com/oidc, as the token's `iss`. */
+  issuer: string;
+  /** The `sub` claims (job URLs) the role accepts; `*` in one makes the match StringLike. */
+  subjects: readonly string[];
+}
+
+/** The audience STS expects in tokens for AssumeRoleWithWebIdentity, and the provider's client ID. */
+export const OIDC_AUDIENCE = 'sts.amazonaws.com';
+
+/** `ci.example.com/oidc`: the issuer as IAM names its provider and condition keys. */
+export const oidcProviderPath = (issuer: string) => issuer.replace(/^https:\/\//, '').replace(/\/+$/, '');
+
+export const oidcProviderArn = (partition: string, account: string, issuer: string) =>
+  `arn:${partition}:iam::${account}:oidc-provider/${oidcProviderPath(issuer)}`;
+
+/** The trust statement for tokens of `oidc` issued to its subjects, audience sts.amazonaws.com. */
+export function oidcTrustStatement(partition: string, account: string, oidc: OidcTrust, withTags = false): PolicyStatement {
+  const path = oidcProviderPath(oidc.issuer);
+  const subjects = oidc.subjects.length === 1 ? (oidc.subjects[0] as string) : [...oidc.subjects];
+  const like = oidc.subjects.some((subject) => subject.includes('*'));
+  return {
+    Sid: 'TrustJenkinsOidc',
+    Effect: 'Allow',
+    Principal: { Federated: oidcProviderArn(partition, account, oidc.issuer) },
+    Action: withTags ? ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'] : 'sts:AssumeRoleWithWebIdentity',
+    Condition: like
+      ? { StringEquals: { [`${path}:aud`]: OIDC_AUDIENCE }, StringLike: { [`${path}:sub`]: subjects } }
+      : { StringEquals: { [`${path}:aud`]: OIDC_AUDIENCE, [`${path}:sub`]: subjects } },
+  };
 }
 
 /** sts:AssumeRole, and the actions tags and a source identity need as well. */
@@ -50,6 +84,17 @@ export function trustedPrincipal(setup: CrossAccountSetup): string {
 
 /** Trust policy of the deploy role in account A. */
 export function targetTrustPolicy(setup: CrossAccountSetup): PolicyDocument {
+  if (setup.oidc !== undefined) {
+    return {
+      Version: '2012-10-17',
+      Statement: [
+        oidcTrustStatement(setup.partition, setup.targetAccount, setup.oidc, setup.withTags),
+        ...(setup.alsoTrust?.length
+          ? [{ Sid: 'TrustPeople', Effect: 'Allow' as const, Principal: { AWS: [...setup.alsoTrust] }, Action: assumeActions(setup) }]
+          : []),
+      ],
+    };
+  }
   return {
     Version: '2012-10-17',
     Statement: [

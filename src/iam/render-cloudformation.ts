@@ -1,7 +1,7 @@
 // `policies --format cloudformation`: one template per account, source account (B)
 // first since a trust policy naming a role needs that role to exist. Pure.
 import { stringify } from 'yaml';
-import { buildPolicySet, type CrossAccountSetup } from './policy-documents.ts';
+import { buildPolicySet, type CrossAccountSetup, OIDC_AUDIENCE, type OidcTrust, targetTrustPolicy } from './policy-documents.ts';
 import { readOnlyAccessArn, SOURCE_POLICY_NAME, sourceRoleName } from './setup-names.ts';
 
 export function sourceAccountTemplate(setup: CrossAccountSetup): Record<string, unknown> {
@@ -31,18 +31,51 @@ export function sourceAccountTemplate(setup: CrossAccountSetup): Record<string, 
   };
 }
 
+/** Keyless: the OIDC provider and the deploy role trusting its tokens, in account A alone. */
+function oidcTemplate(setup: CrossAccountSetup, oidc: OidcTrust): Record<string, unknown> {
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `with-assumed-role, account A (${setup.targetAccount}): the deploy role ${setup.role}, assumable with id tokens of ${oidc.issuer}.`,
+    Parameters: deployPolicyParameter(setup),
+    Resources: {
+      JenkinsOidcProvider: {
+        Type: 'AWS::IAM::OIDCProvider',
+        Properties: { Url: oidc.issuer, ClientIdList: [OIDC_AUDIENCE] },
+      },
+      DeployRole: {
+        Type: 'AWS::IAM::Role',
+        DependsOn: 'JenkinsOidcProvider',
+        Properties: {
+          RoleName: setup.role,
+          Description: `Deploys from Jenkins jobs with id tokens of ${oidc.issuer}`,
+          AssumeRolePolicyDocument: targetTrustPolicy(setup),
+          ManagedPolicyArns: [{ Ref: 'DeployPolicyArn' }],
+          MaxSessionDuration: 3600,
+        },
+      },
+    },
+    Outputs: {
+      DeployRoleArn: { Value: { 'Fn::GetAtt': ['DeployRole', 'Arn'] } },
+      OidcProviderArn: { Value: { Ref: 'JenkinsOidcProvider' } },
+    },
+  };
+}
+
+const deployPolicyParameter = (setup: CrossAccountSetup) => ({
+  DeployPolicyArn: {
+    Type: 'String',
+    Default: readOnlyAccessArn(setup.partition),
+    Description: 'Managed policy for what deploys may do in this account',
+  },
+});
+
 export function targetAccountTemplate(setup: CrossAccountSetup): Record<string, unknown> {
+  if (setup.oidc !== undefined) return oidcTemplate(setup, setup.oidc);
   const documents = buildPolicySet(setup);
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `with-assumed-role, account A (${setup.targetAccount}): the deploy role ${setup.role}, assumable from account B (${setup.sourceAccount}).`,
-    Parameters: {
-      DeployPolicyArn: {
-        Type: 'String',
-        Default: readOnlyAccessArn(setup.partition),
-        Description: 'Managed policy for what deploys may do in this account',
-      },
-    },
+    Parameters: deployPolicyParameter(setup),
     Resources: {
       DeployRole: {
         Type: 'AWS::IAM::Role',
@@ -70,6 +103,7 @@ export function cloudFormationParts(setup: CrossAccountSetup): { sourceAccount: 
 }
 
 export function renderCloudFormation(setup: CrossAccountSetup): string {
+  if (setup.oidc !== undefined) return `# Account A (${setup.targetAccount}):\n${yaml(targetAccountTemplate(setup))}`;
   const parts = cloudFormationParts(setup);
   return `${parts.sourceAccount}---\n${parts.targetAccount}`;
 }

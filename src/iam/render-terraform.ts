@@ -1,6 +1,13 @@
 // `policies --format terraform`: the CloudFormation templates' resources as HCL,
 // one configuration per account, separated the same way. Pure.
-import { buildPolicySet, type CrossAccountSetup, type PolicyDocument } from './policy-documents.ts';
+import {
+  buildPolicySet,
+  type CrossAccountSetup,
+  OIDC_AUDIENCE,
+  type OidcTrust,
+  type PolicyDocument,
+  targetTrustPolicy,
+} from './policy-documents.ts';
 import { readOnlyAccessArn, SOURCE_POLICY_NAME, sourceRoleName } from './setup-names.ts';
 
 /** HCL reads ${ and %{ in strings as templates; doubled, they are literal. */
@@ -15,6 +22,60 @@ export function hclString(value: string): string {
 function jsonencode(document: PolicyDocument): string {
   const json = escapeTemplates(JSON.stringify(document, null, 2));
   return `jsonencode(${json.split('\n').join('\n  ')})`;
+}
+
+/**
+ * Account A's configuration: a header, the deploy role with `description` and its
+ * trust policy, after `before` (blocks the role depends on, named in `dependsOn`).
+ */
+function deployRoleConfiguration(
+  setup: CrossAccountSetup,
+  header: string,
+  description: string,
+  before = '',
+  dependsOn: string | undefined = undefined,
+): string {
+  return `# Account A (${setup.targetAccount}): ${header}
+# Apply with credentials for account ${setup.targetAccount}.
+variable "deploy_policy_arn" {
+  description = "Managed policy for what deploys may do in this account"
+  type        = string
+  default     = ${hclString(readOnlyAccessArn(setup.partition))}
+}
+${before}
+resource "aws_iam_role" "deploy" {
+  name                 = ${hclString(setup.role)}
+  description          = ${hclString(description)}
+  max_session_duration = 3600
+  assume_role_policy   = ${jsonencode(targetTrustPolicy(setup))}${dependsOn === undefined ? '' : `\n  depends_on           = [${dependsOn}]`}
+}
+
+resource "aws_iam_role_policy_attachment" "deploy" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = var.deploy_policy_arn
+}
+
+output "deploy_role_arn" {
+  value = aws_iam_role.deploy.arn
+}
+`;
+}
+
+/** Keyless: the OIDC provider and the deploy role trusting its tokens, in account A alone. */
+export function oidcTerraform(setup: CrossAccountSetup, oidc: OidcTrust): string {
+  const provider = `
+resource "aws_iam_openid_connect_provider" "jenkins" {
+  url            = ${hclString(oidc.issuer)}
+  client_id_list = [${hclString(OIDC_AUDIENCE)}]
+}
+`;
+  return deployRoleConfiguration(
+    setup,
+    `the deploy role ${setup.role}, assumable with id tokens of ${oidc.issuer}.`,
+    `Deploys from Jenkins jobs with id tokens of ${oidc.issuer}`,
+    provider,
+    'aws_iam_openid_connect_provider.jenkins',
+  );
 }
 
 /** Each account's configuration as HCL: account B's to apply first. */
@@ -44,34 +105,16 @@ output "agent_instance_profile_arn" {
   value = aws_iam_instance_profile.agent.arn
 }
 `;
-  const target = `# Account A (${setup.targetAccount}): the deploy role ${setup.role}.
-# Apply with credentials for account ${setup.targetAccount}.
-variable "deploy_policy_arn" {
-  description = "Managed policy for what deploys may do in this account"
-  type        = string
-  default     = ${hclString(readOnlyAccessArn(setup.partition))}
-}
-
-resource "aws_iam_role" "deploy" {
-  name                 = ${hclString(setup.role)}
-  description          = ${hclString(`Deploys from Jenkins agents in account ${setup.sourceAccount}`)}
-  max_session_duration = 3600
-  assume_role_policy   = ${jsonencode(documents.targetTrustPolicy)}
-}
-
-resource "aws_iam_role_policy_attachment" "deploy" {
-  role       = aws_iam_role.deploy.name
-  policy_arn = var.deploy_policy_arn
-}
-
-output "deploy_role_arn" {
-  value = aws_iam_role.deploy.arn
-}
-`;
+  const target = deployRoleConfiguration(
+    setup,
+    `the deploy role ${setup.role}.`,
+    `Deploys from Jenkins agents in account ${setup.sourceAccount}`,
+  );
   return { sourceAccount: source, targetAccount: target };
 }
 
 export function renderTerraform(setup: CrossAccountSetup): string {
+  if (setup.oidc !== undefined) return oidcTerraform(setup, setup.oidc);
   const parts = terraformParts(setup);
   return `${parts.sourceAccount}---\n${parts.targetAccount}`;
 }

@@ -4,11 +4,14 @@
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
 import type { NetworkSettings } from '../aws/proxy-rules.ts';
+import type { OidcTrust } from '../iam/policy-documents.ts';
 import type { SessionAttributes } from './session-attributes.ts';
 
 /** Where source credentials come from and how STS is reached. */
 export interface SourceOptions {
   profile: string | undefined;
+  /** --web-identity-token-file: the role is assumed with this token, no source credentials. */
+  webIdentityTokenFile: string | undefined;
   /** Proxy and CA bundle settings given (the environment's are read where requests are made). */
   network: NetworkSettings;
   /** Region given as a setting or by AWS_REGION / AWS_DEFAULT_REGION; else the SDK's profile lookup decides. */
@@ -42,6 +45,7 @@ export interface RoleRequest {
   region: string | undefined;
   endpointUrl: string | undefined;
   profile: string | undefined;
+  webIdentityTokenFile?: string | undefined;
   assumeTimeoutSeconds: number;
   network: NetworkSettings;
   session: SessionAttributes;
@@ -57,6 +61,7 @@ export function roleRequestOf(target: RoleTarget, source: SourceOptions): RoleRe
     region: source.region,
     endpointUrl: source.endpointUrl,
     profile: source.profile,
+    webIdentityTokenFile: source.webIdentityTokenFile,
     assumeTimeoutSeconds: source.assumeTimeoutSeconds,
     network: source.network,
     session: target.session,
@@ -140,6 +145,8 @@ export interface PoliciesOptions extends CommonOptions {
   outDir: string | undefined;
   withTags: boolean;
   withSourceIdentity: boolean;
+  /** Keyless: the role trusts an OIDC issuer's tokens instead of account B. */
+  oidc: OidcTrust | undefined;
 }
 
 export interface DoctorOptions extends CommonOptions {

@@ -90,6 +90,13 @@ export const OPTIONS = {
     commands: [...ROLE_COMMANDS, 'policies'],
     perCommand: { policies: { description: 'require this sts:ExternalId in the trust policy' } },
   },
+  'web-identity-token-file': {
+    type: 'string',
+    valueName: 'FILE',
+    description:
+      'OIDC id token (a JWT) to assume the role with directly (AssumeRoleWithWebIdentity): no source credentials at all; read again at each refresh',
+    commands: ROLE_COMMANDS,
+  },
   'endpoint-url': {
     type: 'string',
     valueName: 'URL',
@@ -235,7 +242,7 @@ export const OPTIONS = {
   credentials: {
     type: 'string',
     description:
-      "what the profile hands out: role (the role's credentials), source (the source credentials and a role_arn profile: wins over web identity variables), auto (role, or source where --check found web identity)",
+      "what the profile hands out: role (the role's credentials), source (the source credentials and a role_arn profile: wins over web identity variables), auto (source where --check found web identity variables or a Kubernetes pod, web-identity for a keyless run there, else role)",
     defaultDescription: 'auto',
     choices: ['auto', 'role', 'source'],
     commands: ['serve'],
@@ -279,6 +286,20 @@ export const OPTIONS = {
     separator: ',',
     description:
       "another principal the deploy role's trust policy trusts: an IAM role or user ARN (the role people use to reproduce a CI run locally); repeatable or comma-separated",
+    commands: ['policies'],
+  },
+  'oidc-issuer': {
+    type: 'string',
+    valueName: 'URL',
+    description:
+      "keyless: the IAM OIDC provider for this issuer (the id tokens' iss) and a trust policy for its tokens, instead of account B's documents",
+    commands: ['policies'],
+  },
+  'oidc-subject': {
+    type: 'array',
+    valueName: 'SUB',
+    separator: ',',
+    description: "with --oidc-issuer: a token subject (a job's URL) the role accepts; repeatable, required; * matches as StringLike",
     commands: ['policies'],
   },
   'with-tags': {

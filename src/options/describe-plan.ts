@@ -17,6 +17,8 @@ export function describeRegion(region: string, origin: RegionOrigin): string {
 
 export interface PlanFacts {
   sourceSteps: SourceStep[];
+  /** With --web-identity-token-file: what the token says, in place of a source. */
+  webIdentity?: string | undefined;
   region: string;
   regionOrigin: RegionOrigin;
   endpoint: string;
@@ -49,7 +51,14 @@ export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string
       ? (tried[0]?.label ?? '')
       : `the first that answers of: ${tried.map((step) => step.label).join(', ')}`;
   const rows: [string, string][] = [
-    ['credential source', tried.length === 0 ? 'none available' : source],
+    [
+      'credential source',
+      facts.webIdentity !== undefined
+        ? `${facts.webIdentity}; no source credentials (AssumeRoleWithWebIdentity)`
+        : tried.length === 0
+          ? 'none available'
+          : source,
+    ],
     ['role ARN', options.target.roleArn],
     ['session name', `${options.target.sessionName} (${options.target.sessionNameOrigin})`],
     ['duration', `${options.target.durationSeconds} s (${formatDuration(options.target.durationSeconds)})`],

@@ -99,8 +99,19 @@ function checkUrl(value: string | undefined, source: string): string | undefined
 
 function sourceOptions(settings: Settings, region: string | undefined): SourceOptions {
   const timeout = nonEmpty(settings['assume-timeout']);
+  const profile = nonEmpty(settings.profile);
+  const webIdentityTokenFile = nonEmpty(settings['web-identity-token-file']);
+  if (webIdentityTokenFile !== undefined && profile !== undefined) {
+    throw new UsageError(
+      `${settings['web-identity-token-file']?.source} and ${settings.profile?.source}: a web identity token is the only credential; no profile is read`,
+      {
+        fix: `drop ${settings.profile?.source}, or ${settings['web-identity-token-file']?.source} to assume the role from the profile`,
+      },
+    );
+  }
   return {
-    profile: nonEmpty(settings.profile),
+    profile,
+    webIdentityTokenFile,
     region,
     endpointUrl: checkUrl(nonEmpty(settings['endpoint-url']), settings['endpoint-url']?.source ?? '--endpoint-url'),
     assumeTimeoutSeconds: timeout === undefined ? 60 : parseSeconds(timeout, settings['assume-timeout']?.source ?? '--assume-timeout'),
@@ -196,6 +207,18 @@ function sessionAttributes(settings: Settings, context: NormalizeContext): { ses
       settings['policy-arn']?.source,
     ),
   };
+  const token = settings['web-identity-token-file'];
+  if (token !== undefined && (session.tags.length > 0 || session.sourceIdentity !== undefined)) {
+    const given = [settings.tag, settings['jenkins-tags'], settings['transitive-tag'], settings['source-identity']]
+      .filter((setting) => setting !== undefined && setting.value !== false)
+      .map((setting) => setting?.source);
+    throw new UsageError(
+      `${given.join(', ')} with ${token.source}: AssumeRoleWithWebIdentity takes session tags and the source identity from the token's claims, not from the request`,
+      {
+        fix: `drop ${given.join(', ')}; have the identity provider put them in the token (https://aws.amazon.com/tags, https://aws.amazon.com/source_identity)`,
+      },
+    );
+  }
   return { session, droppedTags: dropped };
 }
 
@@ -258,11 +281,16 @@ function normalizePolicies(settings: Settings, common: CommonOptions): PoliciesO
     return value;
   };
   const sourceRole = nonEmpty(settings['source-role']);
+  const oidc = oidcTrustOf(settings);
   return {
     ...common,
     command: 'policies',
     targetAccount: validateAccount(required('target-account', 'account A, which owns the deploy role'), settings['target-account']?.source),
-    sourceAccount: validateAccount(required('source-account', 'account B, where the agents run'), settings['source-account']?.source),
+    sourceAccount:
+      oidc === undefined
+        ? validateAccount(required('source-account', 'account B, where the agents run'), settings['source-account']?.source)
+        : '',
+    oidc,
     role: validateRoleName(required('role', 'the name of the deploy role in account A'), settings.role?.source, { path: false }),
     sourceRole: sourceRole === undefined ? undefined : validateRoleName(sourceRole, settings['source-role']?.source, { path: false }),
     externalId: checkExternalId(nonEmpty(settings['external-id']), settings['external-id']?.source),
@@ -273,6 +301,49 @@ function normalizePolicies(settings: Settings, common: CommonOptions): PoliciesO
     withTags: flag(settings['with-tags']) === true,
     withSourceIdentity: flag(settings['with-source-identity']) === true,
   };
+}
+
+/**
+ * --oidc-issuer with its --oidc-subject values: the role then trusts that issuer's id
+ * tokens for those subjects, and account B plays no part. A subject is required: an
+ * issuer alone would let every job of that Jenkins assume the role (`*` says so on purpose).
+ */
+function oidcTrustOf(settings: Settings): PoliciesOptions['oidc'] {
+  const issuer = nonEmpty(settings['oidc-issuer']);
+  const subjects = (settings['oidc-subject'] === undefined ? [] : ([] as string[]).concat(settings['oidc-subject'].value as string[]))
+    .map((subject) => subject.trim())
+    .filter((subject) => subject !== '');
+  if (issuer === undefined) {
+    if (subjects.length > 0) {
+      throw new UsageError(`${settings['oidc-subject']?.source}: needs --oidc-issuer`, {
+        fix: 'add --oidc-issuer https://<your Jenkins>/oidc',
+      });
+    }
+    return undefined;
+  }
+  const source = settings['oidc-issuer']?.source ?? '--oidc-issuer';
+  let url: URL | undefined;
+  try {
+    url = new URL(issuer);
+  } catch {}
+  if (url?.protocol !== 'https:' || url.search !== '' || url.hash !== '') {
+    throw new UsageError(`${source} "${issuer}": not an https URL without query; IAM takes the issuer as the tokens' iss claim says it`, {
+      fix: "pass the iss of the tokens, e.g. --oidc-issuer https://ci.example.com/oidc (the OpenID Connect Provider plugin's issuer)",
+    });
+  }
+  if (subjects.length === 0) {
+    throw new UsageError(`${source}: needs --oidc-subject: without one, every job of that Jenkins could assume the role`, {
+      fix: "pin the job(s): --oidc-subject https://ci.example.com/job/app/job/main/ (repeatable; '*' wildcards match as StringLike)",
+    });
+  }
+  for (const other of ['source-account', 'source-role', 'external-id'] as const) {
+    if (settings[other] !== undefined) {
+      throw new UsageError(`${settings[other]?.source} with ${source}: the role trusts the issuer's tokens, not account B`, {
+        fix: `drop ${settings[other]?.source}`,
+      });
+    }
+  }
+  return { issuer: issuer.replace(/\/+$/, ''), subjects };
 }
 
 /** An array setting's items, comma-separated ones split too (`--also-trust a,b`). */

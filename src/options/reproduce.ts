@@ -49,6 +49,8 @@ const LOCAL_ONLY = new Set<OptionName>([
   'ca-bundle',
   // Who is behind the session: a person reproducing a run is not the pipeline.
   'source-identity',
+  // The build's id token: a laptop assumes the role its own way (docs/oidc.md).
+  'web-identity-token-file',
 ]);
 
 const ORDER = Object.keys(OPTIONS);

@@ -41,12 +41,14 @@ const targetOf = (request: RoleRequest): ProfileTarget => ({
 
 /** The credentials `mode` serves, from an assumed role: the role's own, or the source it came from. */
 export function servedOf(mode: BodyCredentials, assumed: AssumeRoleResult): AwsCredentials {
-  return mode === 'role' ? assumed.credentials : assumed.source.credentials;
+  if (mode !== 'source') return assumed.credentials;
+  if (assumed.source.kind === 'web-identity-token') throw new Error('serve: source mode with a web identity token');
+  return assumed.source.credentials;
 }
 
 /** Fetches what `mode` serves again: the role assumed anew, or the source credentials resolved anew. */
 export async function fetchServed(record: ServeRecord, env: Environment, log: (line: string) => void): Promise<AwsCredentials> {
-  if (record.mode === 'role') return (await assumeRole({ ...record.request, region: record.stsRegion, env, log })).credentials;
+  if (record.mode !== 'source') return (await assumeRole({ ...record.request, region: record.stsRegion, env, log })).credentials;
   const endpoint = configuredEndpoint('STS', record.request.endpointUrl, env);
   const { options: handler } = await stsHandler(record.stsRegion, endpoint, record.request.network, env);
   const source = await resolveSourceCredentials(
@@ -65,7 +67,8 @@ export function writeProfile(dir: string, record: ServeRecord, served: AwsCreden
   writeAtomically(dir, FILES.credentials, '');
   writeAtomically(dir, FILES.script, credentialsScript(dir));
   writeAtomically(dir, FILES.config, configText(dir, record.mode, target, childRegion));
-  writeAtomically(dir, FILES.bodyEnv, `${bodyEnvironment(dir, target, childRegion).join('\n')}\n`);
+  const tokenFile = record.mode === 'web-identity' ? record.request.webIdentityTokenFile : undefined;
+  writeAtomically(dir, FILES.bodyEnv, `${bodyEnvironment(dir, target, childRegion, tokenFile).join('\n')}\n`);
   writeAtomically(dir, FILES.served, processJson(served));
 }
 

@@ -11,8 +11,11 @@ export const SOURCE_PROFILE = 'with-assumed-role-source';
  * What the body is handed. `role`: the role's own credentials, refreshed by the
  * broker. `source`: the source credentials and a profile that assumes the role,
  * for where web identity variables would win over a credential_process.
+ * `web-identity`: the role's credentials as in `role`, and, for botocore, whose web
+ * identity variables the agent's own environment sets, those variables pointed at
+ * the run's own id token and the role (keyless runs, --web-identity-token-file).
  */
-export type BodyCredentials = 'role' | 'source';
+export type BodyCredentials = 'role' | 'source' | 'web-identity';
 
 export const FILES = {
   config: 'config',
@@ -68,7 +71,7 @@ export interface ProfileTarget {
 export function configText(dir: string, mode: BodyCredentials, target: ProfileTarget, region: string | undefined): string {
   const process = `credential_process = sh ${shellWord(`${dir}/${FILES.script}`)}`;
   const regionLine = region === undefined ? [] : [`region = ${region}`];
-  if (mode === 'role') return [`[profile ${PROFILE}]`, process, ...regionLine, ''].join('\n');
+  if (mode !== 'source') return [`[profile ${PROFILE}]`, process, ...regionLine, ''].join('\n');
   return [
     `[profile ${PROFILE}]`,
     `role_arn = ${target.roleArn}`,
@@ -96,7 +99,7 @@ export const escapeForWithEnv = (value: string) => value.replaceAll('$', '$$$$')
  * AWS_WEB_IDENTITY_TOKEN_FILE, botocore's web identity can then only become the
  * deploy role or fail, never act as the pod's role.
  */
-export function bodyEnvironment(dir: string, target: ProfileTarget, region: string | undefined): string[] {
+export function bodyEnvironment(dir: string, target: ProfileTarget, region: string | undefined, tokenFile?: string): string[] {
   const entries: [string, string][] = [
     ['AWS_CONFIG_FILE', `${dir}/${FILES.config}`],
     ['AWS_SHARED_CREDENTIALS_FILE', `${dir}/${FILES.credentials}`],
@@ -108,7 +111,7 @@ export function bodyEnvironment(dir: string, target: ProfileTarget, region: stri
     ['AWS_SECURITY_TOKEN', ''],
     ['AWS_CREDENTIAL_EXPIRATION', ''],
     ['AWS_SESSION_EXPIRATION', ''],
-    ['AWS_WEB_IDENTITY_TOKEN_FILE', ''],
+    ['AWS_WEB_IDENTITY_TOKEN_FILE', tokenFile ?? ''],
     ['AWS_CONTAINER_CREDENTIALS_FULL_URI', ''],
     ['AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', ''],
     ['AWS_CONTAINER_AUTHORIZATION_TOKEN', ''],
@@ -131,6 +134,8 @@ export interface BodyCheck {
   keys: string[];
   /** Web identity variables: botocore ranks them above a credential_process, below a role_arn profile. */
   webIdentity: string[];
+  /** A Kubernetes pod (KUBERNETES_SERVICE_HOST): its container() specs may set web identity variables the check cannot see. */
+  kubernetes: boolean;
 }
 
 export function checkBodyEnvironment(env: Readonly<Record<string, string | undefined>>): BodyCheck {
@@ -139,5 +144,6 @@ export function checkBodyEnvironment(env: Readonly<Record<string, string | undef
   return {
     keys: set('AWS_ACCESS_KEY_ID') ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].filter(set) : [],
     webIdentity: ['AWS_WEB_IDENTITY_TOKEN_FILE'].filter(set),
+    kubernetes: set('KUBERNETES_SERVICE_HOST'),
   };
 }

@@ -51,6 +51,8 @@ describeWithGroovy('the block form around containers', () => {
         WAR_TEST_CA: world.redirect?.caFile,
         ...extra,
       });
+    /** The agent container of a Kubernetes pod: kubelet sets KUBERNETES_SERVICE_HOST in every container. */
+    const podAgentEnv = (extra: Env = {}) => agentEnv({ KUBERNETES_SERVICE_HOST: '10.100.0.1', ...extra });
     const setup = (extra: PipelineSetup = {}): PipelineSetup => ({
       pipelineEnv: buildVariables(),
       netns: (network as ContainerNetwork).name,
@@ -120,7 +122,7 @@ withAssumedRole(${ROLE}) {
       });
       const run = await runPipeline(
         `withAssumedRole(${ROLE}) { container('aws') { ${identities()} }; container('pod-identity') { ${identities()} } }`,
-        agentEnv(),
+        podAgentEnv(),
         setup({ containers: { aws: { env: toolsEnv() }, 'pod-identity': { env: podIdentity } } }),
       );
       expect(run.exitCode, run.console).toBe(0);
@@ -135,7 +137,7 @@ withAssumedRole(${ROLE}) {
       const irsa = { AWS_ROLE_ARN: POD_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: token };
       const run = await runPipeline(
         `withAssumedRole(${ROLE}) { container('aws') { ${identities()} } }`,
-        agentEnv({ AWS_EC2_METADATA_DISABLED: 'true', ...irsa }),
+        podAgentEnv({ AWS_EC2_METADATA_DISABLED: 'true', ...irsa }),
         setup({ containers: { aws: { env: toolsEnv(irsa) } } }),
       );
       expect(run.exitCode, run.console).toBe(0);
@@ -143,27 +145,28 @@ withAssumedRole(${ROLE}) {
       expectRole(run.console);
     });
 
-    it('IRSA in a tool container only: botocore can become the deploy role or fail, never the pod role; credentials: source acts as the role', async () => {
+    it("IRSA in a tool container's own spec only: auto acts as the role on a Kubernetes agent; credentials: 'role' fails there, never as the pod role", async () => {
       const token = join(mkdtempSync(join(tmpdir(), 'war-irsa-')), 'token');
       writeFileSync(token, 'tools-token');
       world.server.trustWebIdentity('tools-token', OTHER_POD_ROLE);
       const spec = toolsEnv({ AWS_ROLE_ARN: OTHER_POD_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: token });
       const auto = await runPipeline(
         `withAssumedRole(${ROLE}) { container('aws') { ${identities()} } }`,
-        agentEnv(),
+        podAgentEnv(),
         setup({ containers: { aws: { env: spec } } }),
       );
       expect(auto.exitCode, auto.console).toBe(0);
-      const seen = identitiesIn(auto.console);
-      for (const client of clients()) expect(seen[client]?.[0], client).toContain('AccessDenied');
-      expect(auto.console).not.toContain('assumed-role/ToolsContainer');
-      const source = await runPipeline(
-        `withAssumedRole(${ROLE}, credentials: 'source') { container('aws') { ${identities()} } }`,
-        agentEnv(),
+      expect(auto.console).toContain("a Kubernetes agent: the block's AWS tools assume the role themselves");
+      expectRole(auto.console);
+      const role = await runPipeline(
+        `withAssumedRole(${ROLE}, credentials: 'role') { container('aws') { ${identities()} } }`,
+        podAgentEnv(),
         setup({ containers: { aws: { env: spec } } }),
       );
-      expect(source.exitCode, source.console).toBe(0);
-      expectRole(source.console);
+      expect(role.exitCode, role.console).toBe(0);
+      const seen = identitiesIn(role.console);
+      for (const client of clients()) expect(seen[client]?.[0], client).toContain('AccessDenied');
+      expect(role.console).not.toContain('assumed-role/ToolsContainer');
     });
   });
 });

@@ -11,6 +11,7 @@ import { availableClients, identitiesCommand, identitiesIn } from '../support/aw
 import { CLI, cleanEnv, type Env, fixture, isolatedHome, ROOT } from '../support/cli.ts';
 import { buildVariables, describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
 import { describeWithMoto } from '../support/moto.ts';
+import { createTestIssuer } from '../support/oidc-issuer.ts';
 import { generateCredentials, sessionRequestOf } from '../support/sts-server.ts';
 import { ACCOUNT_A, ACCOUNT_B, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
 
@@ -295,7 +296,7 @@ withAssumedRole(audit + [${ROLE}]) {
       agentEnv(),
     );
     expect(sourceMode.exitCode).toBe(1);
-    expect(sourceMode.console).toContain('an AWS profile cannot ask for those');
+    expect(sourceMode.console).toContain("from an AWS profile (credentials: 'source'), which cannot ask for those");
     expect(world.server.assumeRoleCalls()).toEqual([]);
   });
 
@@ -457,5 +458,76 @@ withAssumedRole(${ROLE}, project: 'project', environment: 'dev', region: 'us-eas
       expect(run.exitCode).toBe(0);
       expect(run.console).toMatch(new RegExp(`\\n${moto().instances[ACCOUNT_A]?.['us-east-1']}\\n`));
     });
+  });
+});
+
+describeWithGroovy('the step with oidcCredentialsId: keyless, the token for the CLI alone', () => {
+  const issuer = createTestIssuer('https://ci.example.com/oidc', 'https://ci.example.com/job/team/job/app/');
+  const trust = () =>
+    world.server.trustOidc({ issuer: issuer.issuer, publicKey: issuer.publicKey, clientIds: ['sts.amazonaws.com'] }, DEPLOY_ROLE_ARN, [
+      'https://ci.example.com/job/team/job/app/',
+    ]);
+  /** An agent without keys or profile: instance metadata records, so a source lookup would show. */
+  const keylessAgent = (extra: Env = {}) => agentEnv({ AWS_EC2_METADATA_DISABLED: undefined, ...extra });
+  /** The EKS pod's own web identity, which botocore would use before any profile: a token STS does not know. */
+  const irsaAgent = () => {
+    const podToken = join(mkdtempSync(join(tmpdir(), 'war-irsa-')), 'token');
+    writeFileSync(podToken, 'irsa-pod-token-unknown-to-sts');
+    return keylessAgent({ AWS_ROLE_ARN: `arn:aws:iam::${ACCOUNT_B}:role/JenkinsPod`, AWS_WEB_IDENTITY_TOKEN_FILE: podToken });
+  };
+  const KINDS = {
+    'id token (secret text)': (token: string) => ({ type: 'string' as const, secret: token }),
+    'id token as file': (token: string) => ({ type: 'file' as const, content: token, fileName: 'id_token' }),
+  };
+
+  for (const [kind, credential] of Object.entries(KINDS)) {
+    for (const [agentName, agent] of [
+      ['a plain agent', () => keylessAgent()],
+      ['an EKS agent with IRSA variables', irsaAgent],
+    ] as const) {
+      it(`${kind}, on ${agentName}: both forms act as the role; the token reaches neither the body nor the log`, async () => {
+        trust();
+        const token = issuer.mint();
+        const clients = availableClients();
+        const run = await runPipeline(
+          `
+withAssumedRole(${ROLE}, oidcCredentialsId: 'aws-oidc', sessionName: 'keyless') {
+  sh '${identitiesCommand(clients)}'
+  sh 'env | sort'
+}
+withAssumedRole(${ROLE}, oidcCredentialsId: 'aws-oidc', sessionName: 'keyless', command: 'aws sts get-caller-identity --query Arn --output text; env | sort')
+`,
+          agent(),
+          { pipelineEnv: buildVariables(), credentials: { 'aws-oidc': credential(token) } },
+        );
+        expect(run.exitCode, run.console).toBe(0);
+        const seen = identitiesIn(run.console);
+        for (const client of clients) expect(seen[client], client).toEqual([role('keyless')]);
+        expect(run.console).toContain(`\n${role('keyless')}\n`);
+        expect(run.console).not.toContain(token);
+        expect(run.console).not.toContain('WITH_ASSUMED_ROLE_WEB_IDENTITY_TOKEN_FILE');
+        expect(run.console).not.toContain('irsa-pod-token');
+        expect(world.server.imdsCalls).toEqual([]);
+        expect(world.server.assumeRoleCalls()).toEqual([]);
+        const calls = world.server.calls.filter((call) => call.action === 'AssumeRoleWithWebIdentity');
+        expect(calls.length).toBeGreaterThanOrEqual(2);
+        expect(calls.every((call) => call.outcome === 'OK' && call.params.WebIdentityToken === token && call.signed === false)).toBe(true);
+        expect(stepFolders(run.workspace)).toEqual([]);
+      });
+    }
+  }
+
+  it("credentials that are no id token, and credentials: 'source': the step says so", async () => {
+    const notToken = await runPipeline(`withAssumedRole(${ROLE}, oidcCredentialsId: 'keys', command: 'true')`, keylessAgent(), {
+      pipelineEnv: buildVariables(),
+      credentials: { keys: { type: 'aws', accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' } },
+    });
+    expect(notToken.exitCode).toBe(1);
+    expect(notToken.console).toContain("ERROR: withAssumedRole: oidcCredentialsId 'keys': not usable as an id token");
+    const source = await runPipeline(
+      `withAssumedRole(${ROLE}, oidcCredentialsId: 'x', credentials: 'source') { sh 'true' }`,
+      keylessAgent(),
+    );
+    expect(source.console).toContain("credentials: 'source' with oidcCredentialsId");
   });
 });

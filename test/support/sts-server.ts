@@ -1,7 +1,7 @@
 // The project's own loopback AWS endpoint for tests, the demo and the benchmark:
 // STS (AssumeRole, GetCallerIdentity over the query protocol, SigV4 checked) and
 // an EC2 instance-metadata service, each with fault modes and a call log.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { type KeyObject, randomBytes, randomUUID, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -46,6 +46,9 @@ export type StsErrorCode =
   | 'PackedPolicyTooLarge'
   | 'RegionDisabledException'
   | 'InvalidIdentityToken'
+  | 'ExpiredTokenException'
+  | 'IDPRejectedClaim'
+  | 'IDPCommunicationError'
   | 'Throttling'
   | 'InternalFailure'
   | 'ServiceUnavailable';
@@ -69,6 +72,17 @@ export interface StsFaults {
   delayMs?: number;
   /** AssumeRole answers with a session of the role in this account, whatever was asked (an endpoint for another account). */
   answerAccount?: string;
+  /** The first N AssumeRoleWithWebIdentity calls: AWS could not reach the token's issuer. */
+  idpUnreachableFirst?: number;
+  /** AssumeRoleWithWebIdentity: the identity provider rejects the token's claims. */
+  idpRejectsClaims?: boolean;
+}
+
+/** An IAM OIDC identity provider of the test account: whose tokens, verified with which key, for which client IDs. */
+export interface OidcProvider {
+  issuer: string;
+  publicKey: KeyObject;
+  clientIds: string[];
 }
 
 export interface ImdsFaults {
@@ -186,6 +200,12 @@ function errorMessage(code: StsErrorCode, context: { caller: string; roleArn: st
       return 'Packed policy consumes 112% of allotted space, please use smaller policy.';
     case 'InvalidIdentityToken':
       return 'The web identity token that was passed could not be validated by AWS.';
+    case 'ExpiredTokenException':
+      return 'Token expired';
+    case 'IDPRejectedClaim':
+      return 'The identity provider rejected the claims in the token.';
+    case 'IDPCommunicationError':
+      return 'The request could not be fulfilled because the identity provider (IDP) that was asked to verify the incoming identity token could not be reached.';
     case 'RegionDisabledException':
       return `STS is not activated in this region for account:${context.account}. Your account administrator can activate STS in this region using the IAM Console.`;
     case 'Throttling':
@@ -207,6 +227,9 @@ const STATUS: Record<StsErrorCode, number> = {
   PackedPolicyTooLarge: 400,
   RegionDisabledException: 403,
   InvalidIdentityToken: 400,
+  ExpiredTokenException: 400,
+  IDPRejectedClaim: 403,
+  IDPCommunicationError: 400,
   Throttling: 400,
   InternalFailure: 500,
   ServiceUnavailable: 503,
@@ -250,6 +273,11 @@ export class StsTestServer {
   expiry: 'time' | 'generations' = 'time';
   /** Web identity tokens STS accepts, each for the roles listed. */
   readonly webIdentityTokens = new Map<string, Set<string>>();
+  /** OIDC providers by issuer, and the roles trusting their tokens for the subjects listed (glob `*`). */
+  readonly oidcProviders = new Map<string, OidcProvider>();
+  readonly oidcTrusts = new Map<string, { issuer: string; subjects: string[] }>();
+  /** Called with each STS call as it arrives, before it is answered: a test acts between two calls without a clock. */
+  onCall: ((call: StsCall) => void) | undefined;
   /** EC2 DescribeInstances: instances per region (any region not listed has none)... */
   ec2Instances: Record<string, number> = {};
   /** ...and regions where it is refused with UnauthorizedOperation. */
@@ -368,6 +396,12 @@ export class StsTestServer {
   }
 
   /** STS accepts `token` for AssumeRoleWithWebIdentity into `roleArn`. */
+  /** Registers an OIDC provider and makes `roleArn` trust its tokens for `subjects`. */
+  trustOidc(provider: OidcProvider, roleArn: string, subjects: string[]): void {
+    this.oidcProviders.set(provider.issuer, provider);
+    this.oidcTrusts.set(roleArn, { issuer: provider.issuer, subjects });
+  }
+
   trustWebIdentity(token: string, roleArn: string): void {
     const roles = this.webIdentityTokens.get(token) ?? new Set<string>();
     roles.add(roleArn);
@@ -383,6 +417,7 @@ export class StsTestServer {
     const action = params.Action ?? '';
     const call: StsCall = { action, params, outcome: 'pending' };
     this.calls.push(call);
+    this.onCall?.(call);
     const reply = (status: number, xml: string, outcome: string) => {
       call.outcome = outcome;
       response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() }).end(xml);
@@ -533,6 +568,84 @@ export class StsTestServer {
     return identity.expiresAt !== undefined && identity.expiresAt < Date.now();
   }
 
+  /** AssumeRoleWithWebIdentity with a JWT: checked as STS checks it, with the registered providers' keys. */
+  private assumeWithIdToken(
+    params: Record<string, string>,
+    token: string,
+    reply: (status: number, xml: string, outcome: string) => void,
+    fail: (code: StsErrorCode, message?: string) => void,
+  ): void {
+    const calls = this.calls.filter((call) => call.action === 'AssumeRoleWithWebIdentity').length;
+    if (calls <= (this.faults.idpUnreachableFirst ?? 0)) {
+      fail('IDPCommunicationError');
+      return;
+    }
+    const [header = '', payload = '', signature = ''] = token.split('.');
+    let claims: { iss?: string; aud?: string | string[]; sub?: string; exp?: number };
+    try {
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      fail('InvalidIdentityToken', 'The ID Token provided is not a valid JWT.');
+      return;
+    }
+    const provider = this.oidcProviders.get(claims.iss ?? '');
+    if (provider === undefined) {
+      fail('InvalidIdentityToken', `No OpenIDConnect provider found in your account for ${claims.iss}`);
+      return;
+    }
+    if (!verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), provider.publicKey, Buffer.from(signature, 'base64url'))) {
+      fail('InvalidIdentityToken');
+      return;
+    }
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud ?? ''];
+    if (!audiences.some((audience) => provider.clientIds.includes(audience))) {
+      fail('InvalidIdentityToken', 'Incorrect token audience');
+      return;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    if ((claims.exp ?? 0) <= now) {
+      fail('ExpiredTokenException', `Token expired: current date/time ${now} must be before the expiration date/time${claims.exp}`);
+      return;
+    }
+    if (this.faults.idpRejectsClaims) {
+      fail('IDPRejectedClaim');
+      return;
+    }
+    const trust = this.oidcTrusts.get(params.RoleArn ?? '');
+    const glob = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      );
+    if (trust === undefined || trust.issuer !== claims.iss || !trust.subjects.some((subject) => glob(subject).test(claims.sub ?? ''))) {
+      fail('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+      return;
+    }
+    this.answerWebIdentity(params, reply, fail, { subject: claims.sub ?? '', audience: audiences[0] ?? '', provider: claims.iss ?? '' });
+  }
+
+  /** A web identity token accepted: the request's own checks, then the session, with what STS says of the token. */
+  private answerWebIdentity(
+    params: Record<string, string>,
+    reply: (status: number, xml: string, outcome: string) => void,
+    fail: (code: StsErrorCode, message?: string) => void,
+    token: { subject: string; audience: string; provider?: string },
+  ): void {
+    const invalid = this.validateRequest(params, false);
+    if (invalid !== undefined) {
+      fail(invalid.code, invalid.message);
+      return;
+    }
+    const provider = token.provider === undefined ? '' : `<Provider>${xmlEscape(token.provider)}</Provider>`;
+    const result = this.issue(params).replace(
+      '<PackedPolicySize>',
+      `<SubjectFromWebIdentityToken>${xmlEscape(token.subject)}</SubjectFromWebIdentityToken><Audience>${xmlEscape(token.audience)}</Audience>${provider}<PackedPolicySize>`,
+    );
+    reply(200, wrap('AssumeRoleWithWebIdentity', result), 'OK');
+  }
+
   /** AssumeRoleWithWebIdentity: unsigned; the token must be one STS was told to trust for the role. */
   private assumeRoleWithWebIdentity(
     params: Record<string, string>,
@@ -541,6 +654,10 @@ export class StsTestServer {
   ): void {
     const token = params.WebIdentityToken ?? '';
     const roles = this.webIdentityTokens.get(token);
+    if (roles === undefined && token.split('.').length === 3) {
+      this.assumeWithIdToken(params, token, reply, fail);
+      return;
+    }
     if (roles === undefined) {
       fail(
         'InvalidIdentityToken',
@@ -552,16 +669,7 @@ export class StsTestServer {
       fail('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
       return;
     }
-    const invalid = this.validateRequest(params, false);
-    if (invalid !== undefined) {
-      fail(invalid.code, invalid.message);
-      return;
-    }
-    const result = this.issue(params).replace(
-      '<PackedPolicySize>',
-      `<SubjectFromWebIdentityToken>system:serviceaccount:jenkins:agent</SubjectFromWebIdentityToken><Audience>sts.amazonaws.com</Audience><PackedPolicySize>`,
-    );
-    reply(200, wrap('AssumeRoleWithWebIdentity', result), 'OK');
+    this.answerWebIdentity(params, reply, fail, { subject: 'system:serviceaccount:jenkins:agent', audience: 'sts.amazonaws.com' });
   }
 
   /** EC2's query protocol, just enough for verify: counts per region, or a refusal. */

@@ -69,6 +69,9 @@ export function useStsWorld(options: StsWorldOptions = {}): StsWorld {
     world.server.nextCredentials.length = 0;
     world.server.expiry = 'time';
     world.server.webIdentityTokens.clear();
+    world.server.oidcProviders.clear();
+    world.server.oidcTrusts.clear();
+    world.server.onCall = undefined;
     world.redirect?.connects.splice(0);
   });
   afterAll(async () => {

@@ -53,7 +53,8 @@ describe('what serve writes for the body', () => {
     [{ AWS_SECRET_ACCESS_KEY: 'S' }, [], []],
     [{ AWS_WEB_IDENTITY_TOKEN_FILE: '/t', AWS_ROLE_ARN: 'x' }, [], ['AWS_WEB_IDENTITY_TOKEN_FILE']],
     [{ AWS_ACCESS_KEY_ID: '' }, [], []],
-  ])('finds what would win over the profile in %j', (env, keys, webIdentity) => {
-    expect(checkBodyEnvironment(env)).toEqual({ keys, webIdentity });
+    [{ KUBERNETES_SERVICE_HOST: '10.100.0.1' }, [], [], true],
+  ])('finds what would win over the profile in %j', (env, keys, webIdentity, kubernetes = false) => {
+    expect(checkBodyEnvironment(env)).toEqual({ keys, webIdentity, kubernetes });
   });
 });
