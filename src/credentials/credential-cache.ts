@@ -14,7 +14,7 @@ import { SOURCE_VARIABLES } from './source-plan.ts';
 
 /** What the cache records of the request: a RoleRequest (JSON keeps no undefined keys). */
 export type CachedRequest = Partial<
-  Pick<RoleRequest, 'externalId' | 'region' | 'endpointUrl' | 'profile' | 'session' | 'allowedAccounts'>
+  Pick<RoleRequest, 'externalId' | 'region' | 'endpointUrl' | 'profile' | 'webIdentityTokenFile' | 'session' | 'allowedAccounts'>
 > &
   Pick<RoleRequest, 'roleArn' | 'sessionName' | 'durationSeconds' | 'assumeTimeoutSeconds'>;
 
@@ -74,7 +74,16 @@ export function isFresh(credentials: CachedCredentials, now: number): boolean {
 }
 
 export function sameRequest(a: CachedRequest, b: CachedRequest): boolean {
-  const keys = ['roleArn', 'sessionName', 'durationSeconds', 'externalId', 'region', 'endpointUrl', 'profile'] as const;
+  const keys = [
+    'roleArn',
+    'sessionName',
+    'durationSeconds',
+    'externalId',
+    'region',
+    'endpointUrl',
+    'profile',
+    'webIdentityTokenFile',
+  ] as const;
   // Tags, policies and allowed accounts: equal as JSON, absent as empty.
   const extras = (request: CachedRequest) => JSON.stringify([request.session ?? NO_SESSION_ATTRIBUTES, request.allowedAccounts ?? []]);
   return keys.every((key) => a[key] === b[key]) && extras(a) === extras(b);

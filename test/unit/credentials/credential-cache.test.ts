@@ -35,5 +35,16 @@ describe('credential cache rules', () => {
     expect(sameRequest(request, { ...request, assumeTimeoutSeconds: 5 })).toBe(true);
     expect(sameRequest(request, { ...request, sessionName: 'other' })).toBe(false);
     expect(sameRequest(request, { ...request, externalId: 'x' })).toBe(false);
+    expect(sameRequest(request, { ...request, webIdentityTokenFile: '/run/token' })).toBe(false);
+    const tagged = {
+      tags: [{ key: 'team', value: 'a' }],
+      transitiveTagKeys: [],
+      sourceIdentity: undefined,
+      policy: undefined,
+      policyArns: [],
+    };
+    expect(sameRequest(request, { ...request, session: tagged })).toBe(false);
+    expect(sameRequest(request, { ...request, allowedAccounts: ['111111111111'] })).toBe(false);
+    expect(sameRequest({ ...request, session: tagged }, { ...request, session: { ...tagged } })).toBe(true);
   });
 });
