@@ -295,12 +295,7 @@ describe('policies --with-tags, --with-source-identity', () => {
 
 describeWithMoto('tags and source identity against moto', (moto) => {
   it('are accepted, and the command acts as the role', async () => {
-    const env = cleanEnv({
-      AWS_ACCESS_KEY_ID: moto().source.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: moto().source.secretAccessKey,
-      AWS_ENDPOINT_URL: moto().url,
-      AWS_REGION: 'us-east-1',
-    });
+    const env = moto().env({ AWS_REGION: 'us-east-1' });
     const result = await runCli(
       ['--role-arn', DEPLOY_ROLE_ARN, '--session-name', 'tagged', '--tag', 'team=payments', '--transitive-tag', 'team']
         .concat(['--source-identity', 'alice@example.com', '--policy', COMPACT_POLICY, '--allowed-account', ACCOUNT_A])

@@ -107,12 +107,7 @@ describe('doctor', () => {
 });
 
 describeWithMoto('verify and doctor against moto', (moto) => {
-  const env = () =>
-    cleanEnv({
-      AWS_ACCESS_KEY_ID: moto().source.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: moto().source.secretAccessKey,
-      AWS_ENDPOINT_URL: moto().url,
-    });
+  const env = () => moto().env();
 
   it('verify counts the instances of account A only', async () => {
     const result = await runCli(['verify', ...ROLE, '--region', 'us-east-1,eu-west-1', '--json'], { env: env() });

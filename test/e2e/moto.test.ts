@@ -10,11 +10,7 @@ const COUNT = ['aws', 'ec2', 'describe-instances', '--query', 'length(Reservatio
 
 describeWithMoto('the seed flow against moto', (world) => {
   it('acts as DeployMaster in account A with a jenkins user in account B as the source', async () => {
-    const env = cleanEnv({
-      AWS_ACCESS_KEY_ID: world().source.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: world().source.secretAccessKey,
-      AWS_ENDPOINT_URL: world().url,
-    });
+    const env = world().env();
     const identity = await runCli(
       [
         '--role-arn',

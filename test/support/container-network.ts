@@ -4,7 +4,7 @@
 // Needs root and iproute2 (CI has both; .ci/run installs iproute2).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { describe, it } from 'vitest';
+import { describeRequiring } from './describe-requiring.ts';
 
 export interface ContainerNetwork {
   /** The namespace `ip netns exec` enters. */
@@ -69,18 +69,11 @@ export function nodeBinaries(): string[] {
 
 /** Like describe where containers can be emulated; elsewhere a notice (and a failure under CI). */
 export function describeWithContainers(name: string, body: () => void): void {
-  if (canEmulateContainers()) {
-    describe(name, body);
-    return;
-  }
-  if (process.env.CI) {
-    describe(name, () =>
-      it('needs root, iproute2 and util-linux to emulate containers, which CI must provide', () => {
-        throw new Error('cannot emulate containers here: CI must run as root with ip and unshare');
-      }),
-    );
-    return;
-  }
-  console.warn(`NOTICE: not root or no ip/unshare; skipping "${name}".`);
-  describe.skip(name, body);
+  const requirement = {
+    available: canEmulateContainers(),
+    needs: 'needs root, iproute2 and util-linux to emulate containers, which CI must provide',
+    missingUnderCi: 'cannot emulate containers here: CI must run as root with ip and unshare',
+    notice: (skipped: string) => `NOTICE: not root or no ip/unshare; skipping "${skipped}".`,
+  };
+  describeRequiring(requirement, name, body);
 }

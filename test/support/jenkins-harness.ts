@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { describe, it } from 'vitest';
 import { commandWorks } from './available.ts';
 import { CLI, type Env, ROOT } from './cli.ts';
+import { describeRequiring } from './describe-requiring.ts';
 
 export const JAVA_HOME = process.env.JAVA_HOME ?? '/usr/lib/jvm/java-17-openjdk-amd64';
 
@@ -79,19 +79,13 @@ export async function runPipeline(
 
 /** Like describe, when groovy and java are here; else a notice (and a failure under CI). */
 export function describeWithGroovy(name: string, body: () => void): void {
-  if (groovyAvailable()) {
+  const requirement = {
+    available: groovyAvailable(),
+    needs: 'needs groovy and java, which CI must provide',
+    missingUnderCi: 'groovy is not installed: CI must run the Jenkins step tests (apt-get install groovy)',
+    notice: (skipped: string) => `NOTICE: groovy or java not found; skipping "${skipped}". apt-get install groovy to run it.`,
     // A pipeline starts a JVM and several CLI runs per step: minutes on a busy 2-core machine, not the default 30 s.
-    describe(name, { timeout: 180_000 }, body);
-    return;
-  }
-  if (process.env.CI) {
-    describe(name, () =>
-      it('needs groovy and java, which CI must provide', () => {
-        throw new Error('groovy is not installed: CI must run the Jenkins step tests (apt-get install groovy)');
-      }),
-    );
-    return;
-  }
-  console.warn(`NOTICE: groovy or java not found; skipping "${name}". apt-get install groovy to run it.`);
-  describe.skip(name, body);
+    timeout: 180_000,
+  };
+  describeRequiring(requirement, name, body);
 }

@@ -3,8 +3,10 @@
 // instance profile, a user with keys, and instances of its own.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { commandWorks } from './available.ts';
+import { cleanEnv, type Env } from './cli.ts';
+import { describeRequiring } from './describe-requiring.ts';
 import { ACCOUNT_A, ACCOUNT_B } from './sts-world.ts';
 
 export interface MotoWorld {
@@ -13,6 +15,8 @@ export interface MotoWorld {
   source: { accessKeyId: string; secretAccessKey: string };
   /** Instances per account and region, as seeded. */
   instances: Record<string, Record<string, number>>;
+  /** A clean environment with the user's keys as source and moto as every AWS endpoint. */
+  env(extra?: Env): Env;
 }
 
 export const SEEDED_INSTANCES = {
@@ -102,7 +106,9 @@ export async function seedTwoAccountWorld(url: string): Promise<MotoWorld> {
       await call(url, account, 'ec2', params, region);
     }
   }
-  return { url, source: { accessKeyId, secretAccessKey }, instances: SEEDED_INSTANCES };
+  const env = (extra: Env = {}) =>
+    cleanEnv({ AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_ENDPOINT_URL: url, ...extra });
+  return { url, source: { accessKeyId, secretAccessKey }, instances: SEEDED_INSTANCES, env };
 }
 
 export interface RunningMoto {
@@ -140,20 +146,14 @@ export async function startMoto(): Promise<RunningMoto> {
  * notice on a developer machine, and fails under CI, where moto must run.
  */
 export function describeWithMoto(name: string, body: (world: () => MotoWorld) => void): void {
-  if (!motoAvailable()) {
-    if (process.env.CI) {
-      describe(name, () => {
-        it('needs moto_server, which CI must provide', () => {
-          throw new Error('moto_server is not installed: CI must run the moto tests');
-        });
-      });
-      return;
-    }
-    console.warn(`NOTICE: moto_server not found; skipping "${name}". Install moto (pip install 'moto[server]') to run it.`);
-    describe.skip(name, () => body(() => ({}) as MotoWorld));
-    return;
-  }
-  describe(name, () => {
+  const requirement = {
+    available: motoAvailable(),
+    needs: 'needs moto_server, which CI must provide',
+    missingUnderCi: 'moto_server is not installed: CI must run the moto tests',
+    notice: (skipped: string) =>
+      `NOTICE: moto_server not found; skipping "${skipped}". Install moto (pip install 'moto[server]') to run it.`,
+  };
+  describeRequiring(requirement, name, () => {
     let moto: RunningMoto | undefined;
     let world: MotoWorld | undefined;
     beforeAll(async () => {

@@ -6,8 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { commandWorks } from './available.ts';
+import { describeRequiring } from './describe-requiring.ts';
 
 export interface Tinyproxy {
   /** http://127.0.0.1:PORT (no user or password in it). */
@@ -28,21 +29,15 @@ export interface Tinyproxy {
  * installed, a failing test under CI (.ci/run installs it).
  */
 export function describeWithTinyproxy(name: string, body: () => void): void {
-  if (commandWorks('tinyproxy', ['-v'])) {
+  const requirement = {
+    available: commandWorks('tinyproxy', ['-v']),
+    needs: 'needs tinyproxy, which CI must provide',
+    missingUnderCi: 'tinyproxy is not installed: CI must run the proxy tests (apt-get install tinyproxy)',
+    notice: (skipped: string) => `NOTICE: tinyproxy not installed: "${skipped}" skipped (apt-get install tinyproxy)`,
     // Every test starts the CLI several times, some through retries: not the default 30 s on a busy machine.
-    describe(name, { timeout: 120_000 }, body);
-    return;
-  }
-  if (process.env.CI) {
-    describe(name, () =>
-      it('needs tinyproxy, which CI must provide', () => {
-        throw new Error('tinyproxy is not installed: CI must run the proxy tests (apt-get install tinyproxy)');
-      }),
-    );
-    return;
-  }
-  console.warn(`NOTICE: tinyproxy not installed: "${name}" skipped (apt-get install tinyproxy)`);
-  describe.skip(name, body);
+    timeout: 120_000,
+  };
+  describeRequiring(requirement, name, body);
 }
 
 /** A port nobody listens on right now. */
