@@ -10,6 +10,7 @@ import { describeClaims, readWebIdentityToken, type WebIdentityToken } from '../
 import { ConfigurationError, ExitCode, exitCodeOf, isWithAssumedRoleError } from '../errors.ts';
 import type { DoctorOptions } from '../options/command-options.ts';
 import { describeRegion } from '../options/describe-plan.ts';
+import { accountOfArn } from '../options/role-arn.ts';
 import { describeAssumed } from '../output/reporter.ts';
 import type { CommandIo } from './command-io.ts';
 
@@ -109,7 +110,7 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
         });
         exitCode ||= ExitCode.temporary;
       } else {
-        lines.push({ status: 'ok', check: 'source identity', finding: `${arn} (account ${arn.split(':')[4]})` });
+        lines.push({ status: 'ok', check: 'source identity', finding: `${arn} (account ${accountOfArn(arn)})` });
       }
       const roleSession = credentials.roleSession || /:assumed-role\//.test(arn ?? '');
       lines.push({

@@ -4,11 +4,9 @@ import { countInstances, type RegionCheck } from '../checks/count-instances.ts';
 import { ExitCode } from '../errors.ts';
 import { assumeRole } from '../library.ts';
 import { roleRequestOf, type VerifyOptions } from '../options/command-options.ts';
+import { accountOfArn } from '../options/role-arn.ts';
 import { createReporter } from '../output/reporter.ts';
 import type { CommandIo } from './command-io.ts';
-
-/** `arn:aws:sts::521111111144:assumed-role/...` -> `521111111144`. */
-const accountOf = (arn: string) => arn.split(':')[4] ?? '';
 
 function describe(check: RegionCheck): string {
   return check.describeInstances === 'allowed'
@@ -25,7 +23,7 @@ export async function verifyCommand(options: VerifyOptions, io: CommandIo): Prom
     log: reporter.verbose,
   });
   const checks = await Promise.all(options.regions.map((region) => countInstances(region, assumed.credentials, io.env, source.network)));
-  const account = accountOf(assumed.assumedRoleArn);
+  const account = accountOfArn(assumed.assumedRoleArn);
   const denied = checks.some((check) => check.describeInstances === 'denied');
   if (options.json) {
     io.stdout(

@@ -189,6 +189,17 @@ export function chainingCapError(durationSeconds: number, sourceLabel: string, d
   );
 }
 
+/** `1 time`, `3 times`. */
+const times = (count: number) => `${count} time${count === 1 ? '' : 's'}`;
+
+/** Throttling, a 5xx, a network error or a timeout, still there after the retries. */
+function afterRetries(failure: StsFailure, context: FailureContext): TemporaryFailureError {
+  return new TemporaryFailureError(
+    `${context.endpoint}: ${failure.code} after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'} (${failure.message})`,
+    { fix: 'retry the build; for many parallel stages, stagger them or raise --assume-timeout' },
+  );
+}
+
 /** The error to throw for a failure STS or the network reported. */
 export function explainStsFailure(failure: StsFailure, context: FailureContext): WithAssumedRoleError {
   const duration = formatDuration(context.durationSeconds);
@@ -196,7 +207,7 @@ export function explainStsFailure(failure: StsFailure, context: FailureContext):
   switch (failure.kind) {
     case 'idp-unreachable':
       return new TemporaryFailureError(
-        `${context.endpoint}: AWS could not reach the token's issuer ${context.webIdentity?.claims.iss ?? ''} to verify it (IDPCommunicationError), ${context.attempts} time${context.attempts === 1 ? '' : 's'}`,
+        `${context.endpoint}: AWS could not reach the token's issuer ${context.webIdentity?.claims.iss ?? ''} to verify it (IDPCommunicationError), ${times(context.attempts)}`,
         {
           fix: "the issuer's /.well-known/openid-configuration and its keys must be reachable from AWS over the internet: check the Jenkins URL the OIDC plugin puts in iss",
           details: [`STS said: ${failure.message}`],
@@ -262,7 +273,7 @@ export function explainStsFailure(failure: StsFailure, context: FailureContext):
           fix: 'ask for the STS endpoint to be allowed through the proxy, or bypass the proxy for it with NO_PROXY',
         });
       }
-      return new TemporaryFailureError(`${what}, ${context.attempts} time${context.attempts === 1 ? '' : 's'} (${failure.message})`, {
+      return new TemporaryFailureError(`${what}, ${times(context.attempts)} (${failure.message})`, {
         fix: 'the proxy could not reach STS: check its logs and its route to the endpoint, or bypass it for this host with NO_PROXY',
       });
     }
@@ -273,21 +284,15 @@ export function explainStsFailure(failure: StsFailure, context: FailureContext):
     case 'network':
       if (context.proxy !== undefined && failure.code === 'ECONNREFUSED') {
         return new TemporaryFailureError(
-          `${context.endpoint}: the proxy ${context.proxy} refused the connection, ${context.attempts} time${context.attempts === 1 ? '' : 's'}`,
+          `${context.endpoint}: the proxy ${context.proxy} refused the connection, ${times(context.attempts)}`,
           { fix: 'check the proxy address and that it runs (HTTPS_PROXY or --proxy), or bypass it for this host with NO_PROXY' },
         );
       }
-      return new TemporaryFailureError(
-        `${context.endpoint}: ${failure.code} after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'} (${failure.message})`,
-        { fix: 'retry the build; for many parallel stages, stagger them or raise --assume-timeout' },
-      );
+      return afterRetries(failure, context);
     case 'throttled':
     case 'server':
     case 'timeout':
-      return new TemporaryFailureError(
-        `${context.endpoint}: ${failure.code} after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'} (${failure.message})`,
-        { fix: 'retry the build; for many parallel stages, stagger them or raise --assume-timeout' },
-      );
+      return afterRetries(failure, context);
     case 'aborted':
       return new TemporaryFailureError(
         `--assume-timeout ${context.assumeTimeoutSeconds}: no credentials within ${context.assumeTimeoutSeconds} s from ${context.endpoint}`,

@@ -193,8 +193,6 @@ function roleTarget(settings: Settings, context: NormalizeContext, region: strin
 
 /** Tags (given and --jenkins-tags), transitive keys, source identity, session policies: checked, never rewritten. */
 function sessionAttributes(settings: Settings, context: NormalizeContext): { session: SessionAttributes; droppedTags: string[] } {
-  const itemsOf = (setting: Setting | undefined) =>
-    setting === undefined ? [] : (Array.isArray(setting.value) ? setting.value : [String(setting.value)]).map((item) => item.trim());
   const given = parseTags(itemsOf(settings.tag), settings.tag?.source);
   const { tags, dropped } = mergeTags(given, flag(settings['jenkins-tags']) === true ? jenkinsTags(context.env) : [], settings.tag?.source);
   const session = {
@@ -310,9 +308,7 @@ function normalizePolicies(settings: Settings, common: CommonOptions): PoliciesO
  */
 function oidcTrustOf(settings: Settings): PoliciesOptions['oidc'] {
   const issuer = nonEmpty(settings['oidc-issuer']);
-  const subjects = (settings['oidc-subject'] === undefined ? [] : ([] as string[]).concat(settings['oidc-subject'].value as string[]))
-    .map((subject) => subject.trim())
-    .filter((subject) => subject !== '');
+  const subjects = itemsOf(settings['oidc-subject']).filter((subject) => subject !== '');
   if (issuer === undefined) {
     if (subjects.length > 0) {
       throw new UsageError(`${settings['oidc-subject']?.source}: needs --oidc-issuer`, {
@@ -346,11 +342,15 @@ function oidcTrustOf(settings: Settings): PoliciesOptions['oidc'] {
   return { issuer: issuer.replace(/\/+$/, ''), subjects };
 }
 
-/** An array setting's items, comma-separated ones split too (`--also-trust a,b`). */
-function listOf(setting: Setting | undefined): string[] {
+/** A repeatable setting's items as given (a flag each time, or the variable's lines or entries), each trimmed. */
+function itemsOf(setting: Setting | undefined): string[] {
   if (setting === undefined) return [];
-  const values = Array.isArray(setting.value) ? setting.value : [String(setting.value)];
-  return values
+  return (Array.isArray(setting.value) ? setting.value : [String(setting.value)]).map((item) => item.trim());
+}
+
+/** A repeatable setting's items, comma-separated ones split too (`--also-trust a,b`), empty ones left out. */
+function listOf(setting: Setting | undefined): string[] {
+  return itemsOf(setting)
     .flatMap((value) => value.split(','))
     .map((item) => item.trim())
     .filter((item) => item !== '');

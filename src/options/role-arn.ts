@@ -8,6 +8,9 @@ const ACCOUNT = /^\d{12}$/;
 /** The partitions AWS has. */
 export const KNOWN_PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
 
+/** The account of any ARN that has one: `arn:aws:sts::521111111144:assumed-role/...` -> `521111111144`. */
+export const accountOfArn = (arn: string) => arn.split(':')[4] ?? '';
+
 export interface RoleArnParts {
   partition: string;
   account: string;

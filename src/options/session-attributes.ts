@@ -3,6 +3,7 @@
 // policies; and the accounts a run may act in. Checked against STS's rules here,
 // before any call. Pure, but for the session policy file, read through `readFile`.
 import { ConfigurationError, UsageError } from '../errors.ts';
+import { accountOfArn } from './role-arn.ts';
 
 export interface SessionTag {
   key: string;
@@ -237,9 +238,6 @@ export function loadSessionPolicy(value: string | undefined, source: string, rea
   }
   return compact;
 }
-
-/** The account of a role or assumed-role ARN. */
-export const accountOfArn = (arn: string) => arn.split(':')[4] ?? '';
 
 /**
  * --allowed-account: `arn` (the role to assume, or the assumed role STS answered)
