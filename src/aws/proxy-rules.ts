@@ -68,7 +68,20 @@ export function parseProxy(value: string, source: string): URL {
       fix: `set ${source} to e.g. http://proxy.example.com:3128`,
     });
   }
+  // A % that starts no escape is a literal %, as the AWS CLI (Python's unquote) takes it; the proxy agents,
+  // which decode the user and password for Proxy-Authorization, would throw on it.
+  if (url.username !== '') url.username = encodeURIComponent(decodedUserinfo(url.username));
+  if (url.password !== '') url.password = encodeURIComponent(decodedUserinfo(url.password));
   return url;
+}
+
+/** A proxy URL's user or password as typed: URL-decoded where it can be (a `%` not followed by two hex digits stays). */
+function decodedUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -132,7 +145,7 @@ export function redactProxy(proxy: URL): string {
 /** Any text with the password of `proxy` replaced, wherever it shows (its raw or URL-encoded form). */
 export function withoutProxyPassword(text: string, proxy: URL | undefined): string {
   if (proxy === undefined || proxy.password === '') return text;
-  const forms = new Set([proxy.password, decodeURIComponent(proxy.password)]);
+  const forms = new Set([proxy.password, decodedUserinfo(proxy.password)]);
   let out = text;
   for (const form of forms) if (form !== '') out = out.replaceAll(form, '****');
   return out;

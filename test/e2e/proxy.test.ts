@@ -146,6 +146,15 @@ describeWithTinyproxy('behind a proxy', () => {
         `withAssumedRole: http://alice:****@127.0.0.1:${guarded.proxy.port}: refused its credentials (401 Unauthorized)\n`,
       );
       expect(wrong.all).not.toContain('wr0ng-CANARY');
+      // Typed unencoded, a % that starts no escape is a literal %, as the AWS CLI reads it: sent, refused, never shown.
+      const percent = await runCli([...ROLE, '--', 'true'], {
+        env: tlsEnv({ HTTPS_PROXY: guarded.proxy.url.replace('http://', 'http://alice:50%off-CANARY@') }),
+      });
+      expect(percent.exitCode).toBe(78);
+      expect(percent.stderr).toContain(
+        `withAssumedRole: http://alice:****@127.0.0.1:${guarded.proxy.port}: refused its credentials (401 Unauthorized)\n`,
+      );
+      expect(percent.all).not.toContain('off-CANARY');
       expect(world.server.calls).toEqual([]);
     });
 

@@ -70,9 +70,21 @@ describe('showing a proxy', () => {
     expect(withoutProxyPassword('said p@ss/word and p%40ss%2Fword', proxy)).toBe('said **** and ****');
   });
 
+  it('a password with a % that starts no escape is replaced too, not a failure of its own', () => {
+    const proxy = new URL('http://alice:50%off@proxy:3128');
+    expect(withoutProxyPassword('said 50%off', proxy)).toBe('said ****');
+  });
+
   it('a value that is no proxy URL is a configuration error naming where it came from, not its text', () => {
     expect(() => parseProxy('http://alice:s3cret@[oops', 'HTTPS_PROXY')).toThrow(/^HTTPS_PROXY: not a proxy URL/);
     expect(() => parseProxy('socks5://proxy:1080', 'HTTPS_PROXY')).toThrow('HTTPS_PROXY: not a proxy URL');
     expect(parseProxy('proxy.corp:3128', 'HTTPS_PROXY').href).toBe('http://proxy.corp:3128/');
+  });
+
+  it('a % in the user or password that starts no escape is a literal %, as the AWS CLI reads it', () => {
+    const proxy = parseProxy('http://al%ice:50%off@proxy:3128', 'HTTPS_PROXY');
+    expect(decodeURIComponent(proxy.username)).toBe('al%ice');
+    expect(decodeURIComponent(proxy.password)).toBe('50%off');
+    expect(parseProxy('http://alice:p%40ss@proxy:3128', 'HTTPS_PROXY').password).toBe('p%40ss');
   });
 });
