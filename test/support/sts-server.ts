@@ -32,6 +32,8 @@ export interface StsCall {
   accessKeyId?: string;
   /** What the server answered: an STS error code, or 'OK'. */
   outcome: string;
+  /** When it arrived (Date.now()). */
+  receivedAt: number;
   /** AssumeRoleWithWebIdentity: whether the request carried an Authorization header (it must not). */
   signed?: boolean;
 }
@@ -391,6 +393,16 @@ export class StsTestServer {
     return this.calls.filter((call) => call.action === 'AssumeRole');
   }
 
+  /**
+   * The shortest time between two AssumeRole calls, in ms. A refresher that waits for
+   * half the lifetime keeps it at least that long however slow the machine (slowness
+   * only stretches it); one that assumed again for each client's fetch would not.
+   */
+  shortestAssumeRoleGapMs(): number {
+    const times = this.assumeRoleCalls().map((call) => call.receivedAt);
+    return Math.min(...times.slice(1).map((time, index) => time - (times[index] as number)));
+  }
+
   webIdentityCalls(): StsCall[] {
     return this.calls.filter((call) => call.action === 'AssumeRoleWithWebIdentity');
   }
@@ -415,7 +427,7 @@ export class StsTestServer {
     if (path === '/container-credentials') return this.serveContainerCredentials(response);
     const params = Object.fromEntries(new URLSearchParams(request.method === 'POST' ? body.toString() : path.split('?')[1]));
     const action = params.Action ?? '';
-    const call: StsCall = { action, params, outcome: 'pending' };
+    const call: StsCall = { action, params, outcome: 'pending', receivedAt: Date.now() };
     this.calls.push(call);
     this.onCall?.(call);
     const reply = (status: number, xml: string, outcome: string) => {
