@@ -267,7 +267,8 @@ describe('policies --oidc-issuer', () => {
     }
   });
 
-  it('as Terraform and CloudFormation: account A alone, the same documents', async () => {
+  // cfn-lint (Python, its whole rule set) takes seconds alone and more on a busy machine: not the default 30 s.
+  it('as Terraform and CloudFormation: account A alone, the same documents', { timeout: 120_000 }, async () => {
     const subject = ['--oidc-subject', 'https://ci.example.com/job/app/'];
     const terraform = (await runCli([...base, ...subject, '--format', 'terraform'], { env: cleanEnv() })).stdout;
     type Hcl = { resource: Record<string, Record<string, Record<string, unknown>[]>> };

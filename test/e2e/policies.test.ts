@@ -112,7 +112,8 @@ describe('policies --format terraform', () => {
 const lintable = commandWorks('cfn-lint') || Boolean(process.env.CI);
 if (!lintable) console.warn('NOTICE: cfn-lint not found; skipping the CloudFormation lint. Install it with pip install cfn-lint.');
 
-describe.skipIf(!lintable)('policies --format cloudformation', () => {
+// cfn-lint (Python, its whole rule set) takes seconds alone and more on a busy machine: not the default 30 s.
+describe.skipIf(!lintable)('policies --format cloudformation', { timeout: 120_000 }, () => {
   it('passes cfn-lint, one template per account, written as one file each with --out-dir', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'war-cfn-')), 'templates');
     const printed = await policies('--format', 'cloudformation', '--external-id', 'x-1', '--also-trust', PEOPLE, '--out-dir', dir);
