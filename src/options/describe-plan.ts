@@ -1,14 +1,10 @@
 // The resolved plan as a dry run prints it: what would be asked of STS and run. Pure.
 import type { RegionOrigin } from '../credentials/assume-role.ts';
 import type { SourceStep } from '../credentials/source-plan.ts';
+import { shellQuote } from '../output/shell-words.ts';
 import type { ExecOptions, RoleTarget } from './command-options.ts';
 import { formatDuration } from './duration.ts';
 import { droppedTagsLine } from './session-attributes.ts';
-
-/** Quotes an argument for display the way a POSIX shell would need it. */
-export function shellQuote(argument: string): string {
-  return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replaceAll("'", "'\\''")}'`;
-}
 
 /** `eu-west-1 (given)`: a region and where it came from, for plans and doctor. */
 export function describeRegion(region: string, origin: RegionOrigin): string {

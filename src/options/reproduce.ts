@@ -4,8 +4,8 @@
 // by name), never a secret. Pure.
 
 import { parseProxy, redactProxy } from '../aws/proxy-rules.ts';
+import { shellQuote } from '../output/shell-words.ts';
 import { OPTIONS, type OptionName } from './definitions.ts';
-import { shellQuote } from './describe-plan.ts';
 import type { Settings, SettingValue } from './settings.ts';
 
 /** CLI option -> the Jenkins step's parameter (jenkins/vars/withAssumedRole.groovy maps them back; a test keeps both equal). */

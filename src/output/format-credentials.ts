@@ -2,6 +2,7 @@
 // credential_process JSON, or JSON for scripts. Pure.
 import { OVERRIDING_VARIABLES } from '../child/child-environment.ts';
 import type { PrintFormat } from '../options/command-options.ts';
+import { shellWord } from './shell-words.ts';
 
 export interface PrintableCredentials {
   accessKeyId: string;
@@ -11,8 +12,6 @@ export interface PrintableCredentials {
   assumedRoleArn: string;
   region: string | undefined;
 }
-
-const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
 
 /** The text `print --format <format>` writes to stdout. */
 export function formatCredentials(credentials: PrintableCredentials, format: PrintFormat): string {
@@ -43,13 +42,13 @@ export function formatCredentials(credentials: PrintableCredentials, format: Pri
       )}\n`;
     case 'env': {
       const lines = [
-        `export AWS_ACCESS_KEY_ID=${quote(credentials.accessKeyId)}`,
-        `export AWS_SECRET_ACCESS_KEY=${quote(credentials.secretAccessKey)}`,
-        `export AWS_SESSION_TOKEN=${quote(credentials.sessionToken)}`,
-        `export AWS_CREDENTIAL_EXPIRATION=${quote(expiration)}`,
+        `export AWS_ACCESS_KEY_ID=${shellWord(credentials.accessKeyId)}`,
+        `export AWS_SECRET_ACCESS_KEY=${shellWord(credentials.secretAccessKey)}`,
+        `export AWS_SESSION_TOKEN=${shellWord(credentials.sessionToken)}`,
+        `export AWS_CREDENTIAL_EXPIRATION=${shellWord(expiration)}`,
         ...(credentials.region === undefined
           ? []
-          : [`export AWS_REGION=${quote(credentials.region)}`, `export AWS_DEFAULT_REGION=${quote(credentials.region)}`]),
+          : [`export AWS_REGION=${shellWord(credentials.region)}`, `export AWS_DEFAULT_REGION=${shellWord(credentials.region)}`]),
         `unset ${OVERRIDING_VARIABLES.join(' ')}`,
       ];
       return `${lines.join('\n')}\n`;

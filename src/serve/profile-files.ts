@@ -2,6 +2,7 @@
 // profile runs `sh credentials.sh`, which prints the credential_process JSON the
 // broker keeps fresh; and the variables a Jenkins block's body gets. Pure.
 import type { AwsCredentials } from '../credentials/source-credentials.ts';
+import { shellWord } from '../output/shell-words.ts';
 
 /** The profile the body's AWS tools use, and the one holding the source in `source` mode. */
 export const PROFILE = 'with-assumed-role';
@@ -40,9 +41,6 @@ export function processJson(credentials: AwsCredentials): string {
     ...(credentials.expiration === undefined ? {} : { Expiration: credentials.expiration.toISOString() }),
   })}\n`;
 }
-
-/** A POSIX shell word: single-quoted. */
-export const shellWord = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 
 /**
  * The credential_process: only sh and cat, so it works in containers without node.
