@@ -1,12 +1,13 @@
 // The library API: what the CLI does, callable from code.
 
 import { DEFAULT_NETWORK, type NetworkSettings } from './aws/proxy-rules.ts';
-import { buildChildEnvironment } from './child/child-environment.ts';
+import { buildChildEnvironment, mergedParentEnvironment } from './child/child-environment.ts';
 import { discardRelays, openMaskedRelays } from './child/mask-stream.ts';
 import { openRefreshingEndpoint } from './child/refreshing-endpoint.ts';
 import { runChild } from './child/run-child.ts';
 import { type AssumedRole, assumeTargetRole, resolveStsRegion } from './credentials/assume-role.ts';
 import type { Clock, RetryPolicy } from './credentials/retry.ts';
+import type { SourceCredentials } from './credentials/source-credentials.ts';
 import type { Environment } from './credentials/source-plan.ts';
 import { DEFAULT_DURATION_SECONDS } from './options/duration.ts';
 import { validateRoleArn } from './options/role-arn.ts';
@@ -39,6 +40,8 @@ export interface AssumeRoleOptions {
   allowedAccounts?: string[] | undefined;
   /** Environment the source credentials are looked up in; default process.env. */
   env?: Environment;
+  /** Source credentials already in hand: no lookup. */
+  sourceCredentials?: SourceCredentials | undefined;
   retryPolicy?: RetryPolicy;
   clock?: Clock;
   log?: (line: string) => void;
@@ -76,6 +79,7 @@ export async function assumeRole(options: AssumeRoleOptions): Promise<AssumeRole
       droppedTags: [],
     },
     profile: options.profile,
+    sourceCredentials: options.sourceCredentials,
     webIdentityTokenFile: options.webIdentityTokenFile,
     region: resolved.region,
     endpointUrl: options.endpointUrl,
@@ -160,14 +164,14 @@ export async function withAssumedRole(options: WithAssumedRoleOptions): Promise<
     },
     expired: (last) =>
       report(`${PREFIX}the credentials expired at ${last.expiration.toISOString()} unrefreshed: the command's next fetch of them fails\n`),
-    env: options.env ?? process.env,
+    env: mergedParentEnvironment(base),
   });
   mask(refreshing.secrets);
   refreshing.onNewSecrets(mask);
   try {
     return await runChild({
       ...run,
-      env: buildChildEnvironment({ ...base, endpoint: refreshing.endpoint, sharedFiles: refreshing.sharedFiles }),
+      env: buildChildEnvironment({ ...base, endpoint: refreshing.child }),
       relays,
     });
   } finally {

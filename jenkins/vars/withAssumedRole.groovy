@@ -175,13 +175,10 @@ List<String> copyIdToken(String credentialsId, String folder) {
     return ["WITH_ASSUMED_ROLE_WEB_IDENTITY_TOKEN_FILE=${data(copy)}"]
 }
 
-/** Shows what the background refresh logged, stops it, and removes the folder. */
-void removeStepFolder(String folder) {
-    withEnv(["WAR_DIR=${data(folder)}"]) {
-        String script = 'cat "$WAR_DIR/refresh.log" 2>/dev/null || true; ' +
-            '{ pid=$(cat "$WAR_DIR/broker.pid") && tr "\\000" " " < "/proc/$pid/cmdline" | grep -qF -- "$WAR_DIR" && ' +
-            'kill "$pid"; } 2>/dev/null || true; ' +
-            'rm -rf "$WAR_DIR"'
+/** Shows what the background refresh logged, stops it, and removes the folder (serve --stop). */
+void removeStepFolder(String folder, Map cli) {
+    withEnv(cli.environment + ["WAR_DIR=${data(folder)}"]) {
+        String script = 'if [ -f "$WAR_DIR/request.json" ]; then (' + cli.command + ' serve --stop --dir "$WAR_DIR"); fi; rm -rf "$WAR_DIR"'
         sh(script: script, label: 'withAssumedRole: clean up')
     }
 }
@@ -247,13 +244,14 @@ def runBlock(Map args, Map cli, String folder, Closure body) {
 def call(Map args = [:], Closure body = null) {
     checkArguments(args, body)
     String folder = makeStepFolder()
+    Map cli = [command: 'false', environment: []]
     try {
-        Map cli = prepareCli(args, folder)
+        cli = prepareCli(args, folder)
         if (args.oidcCredentialsId) {
             cli.environment = cli.environment + copyIdToken(args.oidcCredentialsId.toString(), folder)
         }
         return body == null ? runCommand(args, cli, folder) : runBlock(args, cli, folder, body)
     } finally {
-        removeStepFolder(folder)
+        removeStepFolder(folder, cli)
     }
 }

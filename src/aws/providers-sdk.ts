@@ -1,4 +1,4 @@
 // The SDK's credential providers, for sources other than environment keys (the
 // common case on a laptop and with withCredentials, which needs none of them).
 // Import lazily, like ./sts-sdk.ts.
-export { fromContainerMetadata, fromIni, fromInstanceMetadata, fromTokenFile } from '@aws-sdk/credential-providers';
+export { fromHttp, fromIni, fromInstanceMetadata, fromTokenFile } from '@aws-sdk/credential-providers';

@@ -2,4 +2,4 @@
 // loading it costs tens of milliseconds, which --help, usage errors and dry runs
 // never pay.
 export { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-export { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS } from '@smithy/core/config';
+export { loadConfig, loadSharedConfigFiles, NODE_REGION_CONFIG_FILE_OPTIONS } from '@smithy/core/config';

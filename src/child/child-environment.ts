@@ -34,6 +34,10 @@ export interface ChildCredentials {
 export interface ChildEndpoint {
   url: string;
   token: string;
+  /** The profile the child's clients select (refresh-profile.ts): it holds no credentials, so none can win over the endpoint. */
+  profile: string;
+  /** The config file that holds it: a copy of the child's own, with the profile appended. */
+  configFile: string;
 }
 
 export type ChildEnvironmentInput = {
@@ -43,20 +47,27 @@ export type ChildEnvironmentInput = {
   files?: Readonly<Record<string, string>>;
   /** Becomes AWS_REGION and AWS_DEFAULT_REGION when known. */
   region?: string | undefined;
-  /** Shared config and credentials files to read instead of the parent's (--refresh, when their default profile holds credentials). */
-  sharedFiles?: { configFile?: string | undefined; credentialsFile?: string | undefined };
 } & ({ credentials: ChildCredentials } | { endpoint: ChildEndpoint });
 
 /** Static keys and their expiry: what the endpoint replaces, and what the parent's own must not leak into. */
 const KEY_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION'] as const;
 
-/** Builds the child's environment from the parent's, files, the credentials (or the endpoint serving them) and region. */
-export function buildChildEnvironment(input: ChildEnvironmentInput): Record<string, string> {
-  const { parent, files = {}, region, sharedFiles } = input;
-  const environment: Record<string, string> = { ...files };
-  for (const [name, value] of Object.entries(parent)) {
+/**
+ * The parent's and the files' variables as the child would have them, before the
+ * wrapper adds its own: where its shared files are, what its default profile is.
+ */
+export function mergedParentEnvironment(input: Pick<ChildEnvironmentInput, 'parent' | 'files'>): Record<string, string> {
+  const environment: Record<string, string> = { ...input.files };
+  for (const [name, value] of Object.entries(input.parent)) {
     if (value !== undefined) environment[name] = value;
   }
+  return environment;
+}
+
+/** Builds the child's environment from the parent's, files, the credentials (or the endpoint serving them) and region. */
+export function buildChildEnvironment(input: ChildEnvironmentInput): Record<string, string> {
+  const { region } = input;
+  const environment = mergedParentEnvironment(input);
   for (const name of [...OVERRIDING_VARIABLES, ...CLI_ONLY_VARIABLES]) delete environment[name];
   if ('credentials' in input) {
     const { credentials } = input;
@@ -65,12 +76,19 @@ export function buildChildEnvironment(input: ChildEnvironmentInput): Record<stri
     environment.AWS_SESSION_TOKEN = credentials.sessionToken;
     environment.AWS_CREDENTIAL_EXPIRATION = credentials.expiration.toISOString();
   } else {
+    const { endpoint } = input;
     for (const name of KEY_VARIABLES) delete environment[name];
-    environment.AWS_CONTAINER_CREDENTIALS_FULL_URI = input.endpoint.url;
-    environment.AWS_CONTAINER_AUTHORIZATION_TOKEN = input.endpoint.token;
+    environment.AWS_CONTAINER_CREDENTIALS_FULL_URI = endpoint.url;
+    environment.AWS_CONTAINER_AUTHORIZATION_TOKEN = endpoint.token;
+    // A profile of the child's own: no default profile is read for credentials (refresh-profile.ts).
+    environment.AWS_PROFILE = endpoint.profile;
+    environment.AWS_DEFAULT_PROFILE = endpoint.profile;
+    environment.AWS_CONFIG_FILE = endpoint.configFile;
+    // The JavaScript SDK v2 and the Go SDK v1 read the config file only with this.
+    environment.AWS_SDK_LOAD_CONFIG = '1';
+    // A client too old for AWS_CONTAINER_CREDENTIALS_FULL_URI then fails, never falls back to the instance's role.
+    environment.AWS_EC2_METADATA_DISABLED = 'true';
   }
-  if (sharedFiles?.configFile !== undefined) environment.AWS_CONFIG_FILE = sharedFiles.configFile;
-  if (sharedFiles?.credentialsFile !== undefined) environment.AWS_SHARED_CREDENTIALS_FILE = sharedFiles.credentialsFile;
   if (region !== undefined) {
     environment.AWS_REGION = region;
     environment.AWS_DEFAULT_REGION = region;

@@ -2,19 +2,21 @@
 // the socket pair child_process makes: a script's `echo oops > /dev/stderr` or
 // `tee /dev/stdout` opens its own output again, which Linux refuses for a socket
 // (ENXIO) and allows for a pipe. Node cannot make an anonymous pipe, so: named
-// ones, made by mkfifo in a fresh 0700 directory, both ends opened, the directory
+// ones, made by mkfifo in a fresh 0700 directory (private-folder.ts), both ends
+// opened and each checked to be a pipe of ours that only we can open (another user
+// who renamed the folder could only offer pipes of their own), the directory
 // removed before the child starts. The wrapper reads its ends into buffers of its
 // own (net's onread) rather than through a Readable's chunks. A pipe holds 64 KB,
 // so the child and the relay would take turns every 64 KB: on Linux perl, when
 // there is one, enlarges the pipes to 256 KB in the background.
 
 import { execFile, spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, rmSync, statSync } from 'node:fs';
 import { type OnReadOpts, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigurationError } from '../errors.ts';
+import { makePrivateFolder, temporaryBase } from './private-folder.ts';
 
 export interface OutputPipe {
   /** Our end, reading through its `onread` buffer. */
@@ -27,7 +29,7 @@ export interface OutputPipe {
 export async function outputPipes(reads: readonly OnReadOpts[]): Promise<OutputPipe[]> {
   let dir: string;
   try {
-    dir = mkdtempSync(join(tmpdir(), 'with-assumed-role-'));
+    dir = makePrivateFolder();
   } catch (error) {
     throw unusableTmpdir(error);
   }
@@ -45,8 +47,10 @@ export async function outputPipes(reads: readonly OnReadOpts[]): Promise<OutputP
         // The reading end first, without waiting; then the writing end opens at once, and blocking.
         const ours = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
         opened.push(ours);
+        checkOwnPipe(ours, path);
         const theirs = openSync(path, constants.O_WRONLY);
         opened.push(theirs);
+        checkOwnPipe(theirs, path);
         return { ours, theirs };
       });
       const pipes = ends.map(({ ours, theirs }, index) => ({
@@ -64,6 +68,17 @@ export async function outputPipes(reads: readonly OnReadOpts[]): Promise<OutputP
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The descriptor must be a pipe of ours, mode 0600: anything else was put in our folder's place. */
+function checkOwnPipe(fd: number, path: string): void {
+  const info = fstatSync(fd);
+  const uid = process.getuid?.();
+  if (!info.isFIFO() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
+    throw new ConfigurationError(`${path}: not the pipe just made (another user replaced the folder it was in)`, {
+      fix: `set TMPDIR to a folder of your own (mkdir -m 700 ~/tmp; export TMPDIR=~/tmp), or run with --no-mask`,
+    });
   }
 }
 
@@ -110,9 +125,10 @@ function enlarge(fds: readonly number[], sockets: readonly Socket[]): void {
 
 /** Fails as making the pipes would, before anything is asked of STS: TMPDIR must be a directory we can write. */
 export function checkPipeFolder(): void {
+  const base = temporaryBase().path;
   try {
-    accessSync(tmpdir(), constants.W_OK | constants.X_OK);
-    if (!statSync(tmpdir()).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    accessSync(base, constants.W_OK | constants.X_OK);
+    if (!statSync(base).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (error) {
     throw unusableTmpdir(error);
   }
@@ -120,7 +136,7 @@ export function checkPipeFolder(): void {
 
 function unusableTmpdir(cause: unknown): ConfigurationError {
   const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
-  return new ConfigurationError(`TMPDIR=${tmpdir()}: cannot hold the pipes masking needs (${code})`, {
+  return new ConfigurationError(`TMPDIR=${temporaryBase().path}: cannot hold the pipes masking needs (${code})`, {
     fix: 'point TMPDIR at a writable directory, or run with --no-mask',
     cause,
   });

@@ -1,19 +1,22 @@
 // --refresh: the credentials endpoint, fed by a Refresher that assumes the role
-// again before expiry, and the shared files the child reads instead of a parent's
-// whose default profile would win over the endpoint.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// again before expiry, and the profile of the child's own that keeps any default
+// profile from winning over it (refresh-profile.ts).
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadStsSdk } from '../aws/load-sdk.ts';
 import type { TemporaryCredentials } from '../credentials/assume-role.ts';
 import { Refresher, type Timers } from '../credentials/refresher.ts';
 import { type Environment, sharedFilePaths } from '../credentials/source-plan.ts';
+import type { ChildEndpoint } from './child-environment.ts';
 import { type CredentialEndpoint, startCredentialEndpoint } from './credential-endpoint.ts';
-import { withoutDefaultCredentials } from './shared-config.ts';
+import { makePrivateFolder } from './private-folder.ts';
+import { configWithProfile, refreshProfileName, settingsLines } from './refresh-profile.ts';
 
 export interface RefreshingEndpoint {
   endpoint: CredentialEndpoint;
-  /** Replacements for the parent's shared files, where those would win over the endpoint. */
-  sharedFiles: { configFile?: string; credentialsFile?: string };
+  /** What the child's environment names: the endpoint, and the profile that selects nothing else. */
+  child: ChildEndpoint;
   /** Every secret the child may be handed, so far: the token and each credentials' parts. */
   secrets: string[];
   /** Called with each new credentials' secrets, before the endpoint serves them (to mask them). */
@@ -25,6 +28,7 @@ export interface RefreshingOptions {
   fetch(): Promise<TemporaryCredentials>;
   failed(error: unknown, repeated: boolean, current: TemporaryCredentials | undefined): void;
   expired(last: TemporaryCredentials): void;
+  /** The child's environment before the wrapper's additions: where its shared files are. */
   env: Environment;
   timers?: Timers;
 }
@@ -35,29 +39,29 @@ const readText = (path: string) => {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    return undefined;
+    return '';
   }
 };
 
-/** Shared files without a default profile that holds credentials: copies in a private folder, only where needed. */
-function cleanSharedFiles(env: Environment): { files: RefreshingEndpoint['sharedFiles']; dir: string | undefined } {
+/**
+ * The child's profile: a copy of its config file (as its environment names it) with a
+ * profile appended that holds the default profile's settings, read by the SDK's own
+ * reader, and no credentials; in a private folder, removed when the command ends.
+ */
+async function commandProfile(env: Environment): Promise<{ profile: string; configFile: string; dir: string }> {
   const { configFile, credentialsFile } = sharedFilePaths(env);
-  const config = readText(configFile);
-  const cleanConfig = config === undefined ? undefined : withoutDefaultCredentials(config);
-  const credentials = readText(credentialsFile);
-  const cleanCredentials = credentials === undefined ? undefined : withoutDefaultCredentials(credentials);
-  if (cleanConfig === undefined && cleanCredentials === undefined) return { files: {}, dir: undefined };
-  const dir = mkdtempSync(join(tmpdir(), 'with-assumed-role-'));
-  const files: RefreshingEndpoint['sharedFiles'] = {};
-  if (cleanConfig !== undefined) {
-    files.configFile = join(dir, 'config');
-    writeFileSync(files.configFile, cleanConfig, { mode: 0o600 });
-  }
-  if (cleanCredentials !== undefined) {
-    files.credentialsFile = join(dir, 'credentials');
-    writeFileSync(files.credentialsFile, cleanCredentials, { mode: 0o600 });
-  }
-  return { files, dir };
+  const userText = readText(configFile);
+  const { loadSharedConfigFiles } = await loadStsSdk();
+  const parsed = await loadSharedConfigFiles({ filepath: credentialsFile, configFilepath: configFile, ignoreCache: true }).catch(() => ({
+    configFile: {} as Record<string, Record<string, string | undefined>>,
+    credentialsFile: {} as Record<string, Record<string, string | undefined>>,
+  }));
+  const defaults = { ...parsed.credentialsFile.default, ...parsed.configFile.default };
+  const profile = refreshProfileName(userText, () => randomBytes(4).toString('hex'));
+  const dir = makePrivateFolder();
+  const copy = join(dir, 'config');
+  writeFileSync(copy, configWithProfile(userText, profile, settingsLines(defaults)), { mode: 0o600 });
+  return { profile, configFile: copy, dir };
 }
 
 export async function openRefreshingEndpoint(first: TemporaryCredentials, options: RefreshingOptions): Promise<RefreshingEndpoint> {
@@ -79,16 +83,16 @@ export async function openRefreshingEndpoint(first: TemporaryCredentials, option
       ? { gone: `withAssumedRole: the role's credentials expired at ${last.expiration.toISOString()} and could not be refreshed` }
       : current;
   });
-  const shared = cleanSharedFiles(options.env);
+  const shared = await commandProfile(options.env);
   return {
     endpoint,
-    sharedFiles: shared.files,
+    child: { url: endpoint.url, token: endpoint.token, profile: shared.profile, configFile: shared.configFile },
     secrets: [endpoint.token, ...secretsOf(first)],
     onNewSecrets: (listener) => listeners.push(listener),
     stop: async () => {
       refresher.stop();
       await endpoint.close();
-      if (shared.dir !== undefined) rmSync(shared.dir, { recursive: true, force: true });
+      rmSync(shared.dir, { recursive: true, force: true });
     },
   };
 }

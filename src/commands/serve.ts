@@ -1,16 +1,20 @@
 // serve: the role's credentials for other processes, as an AWS profile in a
 // folder, kept fresh in the background until the folder is removed. The Jenkins
 // block form's mechanism; usable on its own.
-import { ConfigurationError, UsageError } from '../errors.ts';
+
+import { resolve } from 'node:path';
+import { ConfigurationError, InternalError, UsageError } from '../errors.ts';
 import { assumeRole } from '../library.ts';
 import { type RoleTarget, roleRequestOf, type ServeCredentials, type ServeOptions } from '../options/command-options.ts';
 import { reproductionLine } from '../options/reproduce.ts';
 import { droppedTagsLine, hasSessionAttributes, NO_SESSION_ATTRIBUTES } from '../options/session-attributes.ts';
 import { isJenkins } from '../options/session-name.ts';
 import { createReporter, describeAssumed } from '../output/reporter.ts';
-import { runBackground, type ServeRecord, servedOf, startBackground, stsRegionOf, writeProfile } from '../serve/broker.ts';
+import { brokerCredentialsOf, runBackground, type ServeRecord, startBackground, stsRegionOf, writeProfile } from '../serve/broker.ts';
+import { findAnchor } from '../serve/process-anchor.ts';
 import { type BodyCredentials, checkBodyEnvironment, FILES } from '../serve/profile-files.ts';
 import { checkServeFolder, readFolderFile, writeAtomically } from '../serve/serve-folder.ts';
+import { stopServing } from '../serve/stop-serving.ts';
 import type { CommandIo } from './command-io.ts';
 
 /** --check: what the body would see of the agent's own environment decides, or stops, the block. */
@@ -67,8 +71,15 @@ function checkBody(
     );
   }
   if (mode !== 'role') checkModeCarries(mode, options.target);
-  writeAtomically(dir, FILES.mode, mode);
+  const check: CheckRecord = { mode, hideRelativeUri: found.relativeUri };
+  writeAtomically(dir, FILES.check, `${JSON.stringify(check)}\n`);
   return 0;
+}
+
+/** What --check leaves for serve: the mode it chose, and whether the agent's relative URI must be hidden. */
+interface CheckRecord {
+  mode: BodyCredentials;
+  hideRelativeUri: boolean;
 }
 
 /**
@@ -93,33 +104,51 @@ const keylessSource = () =>
     fix: "leave credentials out (auto), or use 'role'",
   });
 
-function modeOf(dir: string, requested: ServeCredentials): BodyCredentials {
-  if (requested !== 'auto') return requested;
-  const found = readFolderFile(dir, FILES.mode);
-  return found === 'source' || found === 'web-identity' ? found : 'role';
+function checkOf(dir: string, requested: ServeCredentials): CheckRecord {
+  let found: Partial<CheckRecord> = {};
+  try {
+    found = JSON.parse(readFolderFile(dir, FILES.check) ?? '{}') as Partial<CheckRecord>;
+  } catch {}
+  const checked = found.mode === 'source' || found.mode === 'web-identity' ? found.mode : 'role';
+  return { mode: requested === 'auto' ? checked : requested, hideRelativeUri: found.hideRelativeUri === true };
 }
 
 export async function serveCommand(options: ServeOptions, io: CommandIo): Promise<number> {
   const reporter = createReporter(options.verbosity);
+  if (options.stop) {
+    const { log } = stopServing(resolve(options.dir), io.env);
+    if (log.trim() !== '') process.stderr.write(log.endsWith('\n') ? log : `${log}\n`);
+    return 0;
+  }
   const dir = checkServeFolder(options.dir);
   if (options.check) return checkBody(dir, options.credentials, options, io, reporter.info);
   if (options.background) return runBackground(dir, io.env, options.source.network);
   const target = options.target;
-  if (target === undefined) throw new Error('serve: no role after normalization');
+  if (target === undefined) throw new InternalError('serve: no role after normalization', { fix: 'report it' });
   const request = roleRequestOf(target, options.source);
-  const mode = modeOf(dir, options.credentials);
+  const { mode, hideRelativeUri } = checkOf(dir, options.credentials);
   if (mode === 'source' && options.source.webIdentityTokenFile !== undefined) throw keylessSource();
   if (target.droppedTags.length > 0) reporter.info(droppedTagsLine(target.droppedTags));
   checkModeCarries(mode, target);
   const assumed = await assumeRole({ ...request, env: io.env, log: reporter.verbose });
-  const record: ServeRecord = { request, mode, stsRegion: await stsRegionOf(request, io.env) };
-  writeProfile(dir, record, servedOf(mode, assumed), assumed.childRegion);
-  const pid = startBackground(dir, process.argv[1] as string, options.source.network);
+  const record: ServeRecord = {
+    request,
+    mode,
+    stsRegion: await stsRegionOf(request, io.env),
+    anchor: findAnchor(),
+    until: Date.now() + options.refreshLimitSeconds * 1000,
+    hideRelativeUri,
+    childRegion: assumed.childRegion,
+    assumedRoleArn: assumed.assumedRoleArn,
+  };
+  const held = brokerCredentialsOf(mode, assumed);
+  writeProfile(dir, record, held.served);
+  await startBackground(dir, process.argv[1] as string, options.source.network, held.role);
   if (isJenkins(io.env)) reporter.info(reproductionLine(options.reproduction, "'<the block's commands>'"));
   const until = describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration);
   reporter.info(
     mode !== 'source'
-      ? `assumed ${until}; refreshed in the background${pid === undefined ? ' (could not start: see the log at the end)' : ''} while ${dir} exists`
+      ? `assumed ${until}; refreshed in the background while ${dir} exists`
       : `the profile in ${dir} assumes ${target.roleArn} from ${assumed.source.label} (checked: ${until})`,
   );
   return 0;

@@ -91,10 +91,27 @@ async function callStep(step: SourceStep, request: SourceRequest, env: Environme
         clientConfig,
       })();
     case 'container':
-      return sdk.fromContainerMetadata({ timeout: IMDS_TIMEOUT_MS, maxRetries: IMDS_RETRIES })();
+      return sdk.fromHttp({ ...containerEndpointOf(env), timeout: IMDS_TIMEOUT_MS, maxRetries: IMDS_RETRIES })();
     case 'instance-metadata':
       return sdk.fromInstanceMetadata({ timeout: IMDS_TIMEOUT_MS, maxRetries: IMDS_RETRIES })();
   }
+}
+
+/**
+ * The container-credentials settings of `env`, for the SDK's HTTP provider (ECS task
+ * roles, EKS Pod Identity with its token file, read at each call): given explicitly,
+ * so that `env` decides rather than this process's own, and one of each pair only,
+ * in the SDK's precedence (a relative URI over a full one, a token file over a token).
+ */
+function containerEndpointOf(env: Environment) {
+  const relative = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || '';
+  const tokenFile = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE || '';
+  return {
+    awsContainerCredentialsRelativeUri: relative,
+    awsContainerCredentialsFullUri: relative === '' ? env.AWS_CONTAINER_CREDENTIALS_FULL_URI || '' : '',
+    awsContainerAuthorizationTokenFile: tokenFile,
+    awsContainerAuthorizationToken: tokenFile === '' ? env.AWS_CONTAINER_AUTHORIZATION_TOKEN || '' : '',
+  };
 }
 
 function isExpiredSso(error: ProviderFailure): boolean {

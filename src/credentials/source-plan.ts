@@ -40,11 +40,12 @@ export function instanceMetadataSettings(env: Environment): { disabled: boolean;
   };
 }
 
-/** The shared config and credentials files the SDK reads for `env`. */
+/** The shared config and credentials files the SDK reads for `env` (in its HOME). */
 export function sharedFilePaths(env: Environment): { configFile: string; credentialsFile: string } {
+  const home = set(env.HOME) ? env.HOME : homedir();
   return {
-    configFile: set(env.AWS_CONFIG_FILE) ? env.AWS_CONFIG_FILE : join(homedir(), '.aws', 'config'),
-    credentialsFile: set(env.AWS_SHARED_CREDENTIALS_FILE) ? env.AWS_SHARED_CREDENTIALS_FILE : join(homedir(), '.aws', 'credentials'),
+    configFile: set(env.AWS_CONFIG_FILE) ? env.AWS_CONFIG_FILE : join(home, '.aws', 'config'),
+    credentialsFile: set(env.AWS_SHARED_CREDENTIALS_FILE) ? env.AWS_SHARED_CREDENTIALS_FILE : join(home, '.aws', 'credentials'),
   };
 }
 

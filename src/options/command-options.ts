@@ -116,6 +116,10 @@ export interface ServeOptions extends CommonOptions {
   credentials: ServeCredentials;
   check: boolean;
   background: boolean;
+  /** Ends the folder's serving: the refresh stopped, the folder removed. */
+  stop: boolean;
+  /** How long the background refresh may go on at most. */
+  refreshLimitSeconds: number;
   /** The wrapper's arguments that reproduce this run elsewhere (reproductionArguments). */
   reproduction: string[];
 }

@@ -253,6 +253,19 @@ export const OPTIONS = {
       "check this environment (a Jenkins block body's) for AWS variables that would win over the profile, and choose --credentials auto's answer",
     commands: ['serve'],
   },
+  stop: {
+    type: 'boolean',
+    description:
+      "end the folder's serving: print what the refresh had to report, stop it, remove the folder (and the AWS CLI's cache of a source-mode session)",
+    commands: ['serve'],
+  },
+  'refresh-limit': {
+    type: 'string',
+    description:
+      'how long the background refresh may go on at most (seconds, or 12h, 24h); after it the credentials are not renewed and the block says so',
+    defaultDescription: '12h',
+    commands: ['serve'],
+  },
   background: {
     type: 'boolean',
     description: 'the background refresh itself',

@@ -3,6 +3,8 @@ import { UsageError } from '../errors.ts';
 export const MIN_DURATION_SECONDS = 900;
 export const MAX_DURATION_SECONDS = 43_200;
 export const DEFAULT_DURATION_SECONDS = 3600;
+/** A block's background refresh stops after this at the latest: the longest session STS grants. */
+export const DEFAULT_REFRESH_LIMIT_SECONDS = 43_200;
 
 const UNIT_SECONDS = { h: 3600, m: 60, s: 1 } as const;
 const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;

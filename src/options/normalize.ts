@@ -4,7 +4,7 @@ import { ConfigurationError, UsageError } from '../errors.ts';
 import type { CommonOptions, Options, PoliciesOptions, RoleTarget, SourceOptions, Verbosity } from './command-options.ts';
 import type { CommandName } from './definitions.ts';
 import { RESOLVING_PROFILE } from './definitions.ts';
-import { DEFAULT_DURATION_SECONDS, parseDuration, parseSeconds } from './duration.ts';
+import { DEFAULT_DURATION_SECONDS, DEFAULT_REFRESH_LIMIT_SECONDS, parseDuration, parseSeconds } from './duration.ts';
 import { isRegionName } from './partition.ts';
 import { reproductionArguments, stepCall } from './reproduce.ts';
 import {
@@ -426,15 +426,20 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
       }
       const check = flag(settings.check) === true;
       const background = flag(settings.background) === true;
+      const stop = flag(settings.stop) === true;
+      const limit = nonEmpty(settings['refresh-limit']);
       return {
         ...common,
         command,
         source: sourceOptions(settings, region),
-        target: roleTarget(settings, context, region, !check && !background),
+        target: roleTarget(settings, context, region, !check && !background && !stop),
         dir,
         credentials: choice(settings.credentials, ['auto', 'role', 'source'], 'auto'),
         check,
         background,
+        stop,
+        refreshLimitSeconds:
+          limit === undefined ? DEFAULT_REFRESH_LIMIT_SECONDS : parseSeconds(limit, settings['refresh-limit']?.source ?? '--refresh-limit'),
         reproduction: reproductionArguments(settings, jenkinsProject(settings, context)),
       };
     }

@@ -24,12 +24,28 @@ export const FILES = {
   script: 'credentials.sh',
   served: 'served.json',
   error: 'error',
-  mode: 'mode',
+  /** What --check found (BodyCheck and the mode it chose), as JSON. */
+  check: 'check.json',
   request: 'request.json',
   bodyEnv: 'body.env',
   pid: 'broker.pid',
   log: 'refresh.log',
+  /** The token of the broker's loopback endpoint (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE). */
+  endpointToken: 'endpoint-token',
+  /** Touched by the broker while it runs: a folder whose heartbeat stopped was left by a refresh that died. */
+  heartbeat: 'heartbeat',
 } as const;
+
+/** Marks a folder as the step's own, so that a later block may remove it once its refresh is gone. */
+export const FOLDER_PREFIX = 'with-assumed-role.';
+
+/**
+ * What the body's AWS_CONTAINER_CREDENTIALS_RELATIVE_URI becomes where the agent
+ * process itself sets one (an ECS agent), which withEnv cannot remove: a path the
+ * ECS endpoint answers with an error, so that a client falling back to container
+ * credentials fails instead of taking the agent's task role.
+ */
+export const HIDDEN_RELATIVE_URI = '/with-assumed-role/not-in-this-block';
 
 /** The credential_process JSON (Version 1); no Expiration for keys that do not expire. */
 export function processJson(credentials: AwsCredentials): string {
@@ -89,15 +105,32 @@ export function configText(dir: string, mode: BodyCredentials, target: ProfileTa
 /** withEnv expands $NAME and turns $$ into $: every $ doubled, a value arrives as written. */
 export const escapeForWithEnv = (value: string) => value.replaceAll('$', '$$$$');
 
+/** What the body's environment is made of, besides the folder and the role. */
+export interface BodyEnvironmentInput {
+  region: string | undefined;
+  /** web-identity mode: the run's own id token, which the body's web identity variables name. */
+  tokenFile?: string | undefined;
+  /** The broker's loopback endpoint, serving the role (AWS_CONTAINER_CREDENTIALS_FULL_URI). */
+  endpointUrl: string;
+  /** The agent process sets AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, which an empty value cannot remove. */
+  hideRelativeUri: boolean;
+}
+
 /**
- * The body's withEnv entries: the profile selected by both names botocore and the SDKs
- * read, the pipeline's own keys and web identity removed (an empty value), container
- * credentials removed (they rank below a profile anyway), and AWS_ROLE_ARN and
- * AWS_ROLE_SESSION_NAME set to the deploy role's: where a container's own spec sets
- * AWS_WEB_IDENTITY_TOKEN_FILE, botocore's web identity can then only become the
- * deploy role or fail, never act as the pod's role.
+ * The body's withEnv entries, so that every AWS client in it acts as the role or
+ * fails (docs/sdk-matrix.md): the profile selected by both names botocore and the
+ * SDKs read; the shared config loaded by the SDKs that read it only when asked
+ * (AWS_SDK_LOAD_CONFIG: the JavaScript SDK v2, the Go SDK v1); instance metadata off,
+ * so that no client falls back to the agent's instance role; container credentials
+ * pointed at the broker's endpoint, which serves the role to a client that asks for
+ * them before a credential_process (the JavaScript SDK v2), and an ECS agent's
+ * relative URI hidden; the pipeline's own keys and web identity removed (an empty
+ * value); AWS_ROLE_ARN and AWS_ROLE_SESSION_NAME set to the deploy role's, so that a
+ * web identity left in the agent's or a container's environment can only become the
+ * deploy role or fail. No value here is a secret: withEnv records them.
  */
-export function bodyEnvironment(dir: string, target: ProfileTarget, region: string | undefined, tokenFile?: string): string[] {
+export function bodyEnvironment(dir: string, target: ProfileTarget, input: BodyEnvironmentInput): string[] {
+  const { region, tokenFile } = input;
   const entries: [string, string][] = [
     ['AWS_CONFIG_FILE', `${dir}/${FILES.config}`],
     ['AWS_SHARED_CREDENTIALS_FILE', `${dir}/${FILES.credentials}`],
@@ -110,10 +143,12 @@ export function bodyEnvironment(dir: string, target: ProfileTarget, region: stri
     ['AWS_CREDENTIAL_EXPIRATION', ''],
     ['AWS_SESSION_EXPIRATION', ''],
     ['AWS_WEB_IDENTITY_TOKEN_FILE', tokenFile ?? ''],
-    ['AWS_CONTAINER_CREDENTIALS_FULL_URI', ''],
-    ['AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', ''],
+    ['AWS_SDK_LOAD_CONFIG', '1'],
+    ['AWS_EC2_METADATA_DISABLED', 'true'],
+    ['AWS_CONTAINER_CREDENTIALS_FULL_URI', input.endpointUrl],
+    ['AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', input.hideRelativeUri ? HIDDEN_RELATIVE_URI : ''],
     ['AWS_CONTAINER_AUTHORIZATION_TOKEN', ''],
-    ['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', ''],
+    ['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', `${dir}/${FILES.endpointToken}`],
     ['AWS_ROLE_ARN', target.roleArn],
     ['AWS_ROLE_SESSION_NAME', target.sessionName],
     ...(region === undefined
@@ -134,6 +169,8 @@ export interface BodyCheck {
   webIdentity: string[];
   /** A Kubernetes pod (KUBERNETES_SERVICE_HOST): its container() specs may set web identity variables the check cannot see. */
   kubernetes: boolean;
+  /** AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (an ECS task role), which the SDKs read before a FULL_URI. */
+  relativeUri: boolean;
 }
 
 export function checkBodyEnvironment(env: Readonly<Record<string, string | undefined>>): BodyCheck {
@@ -143,5 +180,6 @@ export function checkBodyEnvironment(env: Readonly<Record<string, string | undef
     keys: set('AWS_ACCESS_KEY_ID') ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].filter(set) : [],
     webIdentity: ['AWS_WEB_IDENTITY_TOKEN_FILE'].filter(set),
     kubernetes: set('KUBERNETES_SERVICE_HOST'),
+    relativeUri: set('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'),
   };
 }

@@ -1,7 +1,18 @@
 // The folder `serve` shares credentials in: checked to be private, written
 // atomically, and watched: removing it is how a Jenkins block ends the refresh.
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigurationError } from '../errors.ts';
 import { FILES } from './profile-files.ts';
@@ -60,17 +71,47 @@ export function logLine(dir: string, line: string): void {
   }
 }
 
-/** Resolves when the folder is gone (polled once a second) or a stop signal arrives. */
-export function untilFolderGone(dir: string): Promise<void> {
+/** Marks the folder as served by a live broker (its mtime); a later block removes folders whose heartbeat stopped. */
+export function touchHeartbeat(dir: string): void {
+  const path = `${dir}/${FILES.heartbeat}`;
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+  } catch {
+    try {
+      closeSync(openSync(path, 'a', 0o600));
+    } catch {
+      // The folder is gone: so are we, at the next look.
+    }
+  }
+}
+
+/** How often the broker looks at what would stop it, and touches its heartbeat. */
+export const WATCH_INTERVAL_MS = 1000;
+
+export type StopReason = 'folder gone' | 'signal' | 'the agent process that ran the step is gone' | 'the refresh limit was reached';
+
+export interface StopChecks {
+  agentGone(): boolean;
+  limitReached(): boolean;
+  heartbeat(): void;
+}
+
+/** Resolves with why, once the folder is gone, a stop signal arrives, the agent is gone or the limit is reached (looked at once a second). */
+export function untilStopped(dir: string, checks: StopChecks): Promise<StopReason> {
   return new Promise((done) => {
-    const stop = () => {
+    const stop = (reason: StopReason) => {
       clearInterval(watch);
-      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(signal, stop);
-      done();
+      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(signal, onSignal);
+      done(reason);
     };
+    const onSignal = () => stop('signal');
     const watch = setInterval(() => {
-      if (!existsSync(dir)) stop();
-    }, 1000);
-    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, stop);
+      if (!existsSync(dir)) stop('folder gone');
+      else if (checks.agentGone()) stop('the agent process that ran the step is gone');
+      else if (checks.limitReached()) stop('the refresh limit was reached');
+      else checks.heartbeat();
+    }, WATCH_INTERVAL_MS);
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, onSignal);
   });
 }

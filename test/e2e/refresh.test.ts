@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { availableClients, identitiesIn } from '../support/aws-clients.ts';
+import { ALL_CLIENTS, availableClients, identitiesIn } from '../support/aws-clients.ts';
 import { fixture, isolatedHome, runCli, startCli } from '../support/cli.ts';
+import { expectedResult } from '../support/sdk-matrix.ts';
 import { ACCOUNT_A, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
 
 const world = useStsWorld({ tls: true });
@@ -70,18 +71,50 @@ echo "keys=[$AWS_ACCESS_KEY_ID][$AWS_SECRET_ACCESS_KEY][$AWS_SESSION_TOKEN] uri=
     expect(result.all).not.toContain(token);
   });
 
-  it("is not beaten by a default profile's own credentials", async () => {
+  // Each spelling some SDK's INI reader takes for the default profile, and the files an env file names: the
+  // command's clients must act as the role (or, too old for the endpoint, fail), never as that profile's user.
+  const DEFAULTS: [string, { config?: string; credentials?: string; viaEnvFile?: boolean }][] = [
+    ['[default] ; a comment', { credentials: '[default] ; a comment\nKEYS' }],
+    ['[default] # a comment', { credentials: '[default] # a comment\nKEYS' }],
+    ['indented keys', { credentials: '[default]\n  KEYS' }],
+    ['tab-indented keys', { credentials: '[default]\n\tKEYS' }],
+    ['key : value', { credentials: '[default]\nKEYS' }],
+    ['[profile "default"] in the config', { config: '[profile "default"]\nKEYS' }],
+    [
+      '[profile default] in the config, with nested settings',
+      { config: '[profile default]\nregion = us-east-1\ns3 =\n  addressing_style = path\nKEYS' },
+    ],
+    ['shared files named in an --env-file', { credentials: '[default]\nKEYS', viaEnvFile: true }],
+  ];
+  it.each(DEFAULTS)("is not beaten by a default profile's own credentials: %s", async (name, files) => {
     const home = isolatedHome();
     const keys = world.server.addUser('arn:aws:iam::123456789012:user/laptop-default');
-    const credentials = join(home, 'aws-credentials');
-    const config = join(home, 'aws-config');
-    writeFileSync(credentials, `[default]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`);
-    writeFileSync(config, '[default]\nregion = us-east-1\ncredential_process = false\ns3 =\n  addressing_style = path\n');
-    const result = await runCli([...ROLE, '--refresh', '--', fixture('identities.sh'), 'v1', 'sdk'], {
-      env: env({ AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: config }),
-    });
+    const separator = name === 'key : value' ? ' : ' : ' = ';
+    const indent = name === 'indented keys' ? '  ' : name === 'tab-indented keys' ? '\t' : '';
+    const keyLines = `aws_access_key_id${separator}${keys.accessKeyId}\n${indent}aws_secret_access_key${separator}${keys.secretAccessKey}\n`;
+    const paths = { config: join(home, 'named-config'), credentials: join(home, 'named-credentials') };
+    writeFileSync(paths.config, (files.config ?? '').replace('KEYS', keyLines));
+    writeFileSync(paths.credentials, (files.credentials ?? '').replace('KEYS', keyLines));
+    const envFile = join(home, 'ci.env');
+    writeFileSync(envFile, `AWS_CONFIG_FILE=${paths.config}\nAWS_SHARED_CREDENTIALS_FILE=${paths.credentials}\n`);
+    const clients = availableClients(ALL_CLIENTS).filter((client) => client !== 'v2');
+    const shared = files.viaEnvFile
+      ? { AWS_CONFIG_FILE: undefined, AWS_SHARED_CREDENTIALS_FILE: undefined }
+      : { AWS_CONFIG_FILE: paths.config, AWS_SHARED_CREDENTIALS_FILE: paths.credentials };
+    const result = await runCli(
+      [...ROLE, '--refresh', ...(files.viaEnvFile ? ['--env-file', envFile] : []), '--', fixture('identities.sh'), ...clients],
+      {
+        env: env(shared),
+      },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(identitiesIn(result.stdout)).toEqual({ v1: [ASSUMED], sdk: [ASSUMED] });
+    const seen = identitiesIn(result.stdout);
+    for (const client of clients) {
+      const line = seen[client]?.[0] ?? '(none)';
+      expect(line, `${client}: ${result.stdout}`).not.toContain('laptop-default');
+      if (expectedResult('ec2', 'cli-refresh', client) === 'role') expect(line, client).toBe(ASSUMED);
+      else expect(line, client).not.toMatch(/^arn:/);
+    }
   });
 
   it('retries a refresh that failed transiently; reports a refused one once, and the next fetch after expiry fails cleanly', async () => {

@@ -88,6 +88,34 @@ describe('container credentials', () => {
   });
 });
 
+describe('EKS Pod Identity', () => {
+  it("sends the token file's content, read again at each refresh, as the SDK's HTTP provider does", async () => {
+    world.server.setContainerRole(ACCOUNT_B, 'PodIdentity');
+    world.server.lifetimeSeconds = 4;
+    world.server.expiry = 'generations';
+    const env = cleanEnv({
+      AWS_ENDPOINT_URL_STS: world.server.url,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${world.server.url}/container-credentials`,
+    });
+    const tokenFile = join(env.HOME as string, 'eks-pod-identity-token');
+    writeFileSync(tokenFile, 'first-token');
+    world.server.containerToken = 'first-token';
+    // Once the role is assumed, the agent's token rotates (kubelet rewrites the file): the refresh must send the new one.
+    world.server.onCall = (call) => {
+      if (call.action !== 'AssumeRole') return;
+      writeFileSync(tokenFile, 'second-token');
+      world.server.containerToken = 'second-token';
+    };
+    const result = await runCli([...ROLE, '--refresh', '--', fixture('until-refreshed.sh'), '2'], {
+      env: { ...env, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^done after \d+ rounds$/m);
+    expect(world.server.containerCalls.slice(0, 2)).toEqual(['first-token', 'second-token']);
+    expect(result.stderr).not.toContain('refreshing the credentials failed');
+  });
+});
+
 it('environment keys come first, as in the SDK', async () => {
   world.server.setContainerRole(ACCOUNT_B, 'TaskRole');
   const env = world.env({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${world.server.url}/container-credentials` });

@@ -52,11 +52,17 @@ export interface PipelineRun {
   workspace: string;
 }
 
+/** Where the agent runs: a network namespace of its own (agent-network.ts), for AWS's link-local endpoints. */
+export interface AgentPlace {
+  netns?: string;
+}
+
 /** Runs `pipeline` (Groovy pipeline code) with `env` as the agent process's own environment. */
 export async function runPipeline(
   pipeline: string,
   env: Env,
   setup: PipelineSetup = { pipelineEnv: buildVariables() },
+  place: AgentPlace = {},
 ): Promise<PipelineRun> {
   const dir = mkdtempSync(join(tmpdir(), 'war-pipeline-'));
   const script = join(dir, 'Jenkinsfile.groovy');
@@ -67,7 +73,9 @@ export async function runPipeline(
   writeFileSync(consoleLog, '');
   writeFileSync(setupFile, JSON.stringify(setup));
   const harness = join(ROOT, 'test/jenkins/harness.groovy');
-  const result = await execa('groovy', [harness, libraryRoot(), script, consoleLog, workspace, setupFile], {
+  const groovy: [string, string[]] = ['groovy', [harness, libraryRoot(), script, consoleLog, workspace, setupFile]];
+  const [file, args] = place.netns === undefined ? groovy : ['ip', ['netns', 'exec', place.netns, groovy[0], ...groovy[1]]];
+  const result = await execa(file, args, {
     env: { ...env, JAVA_HOME },
     extendEnv: false,
     reject: false,

@@ -369,7 +369,7 @@ export class StsTestServer {
   }
 
   /** New credentials of a session of `role`, known to STS here as a role session lasting six hours. */
-  private newRoleSession(account: string, role: string, session: string): Required<Credentials> {
+  addRoleSession(account: string, role: string, session: string): Required<Credentials> {
     const credentials = generateCredentials();
     this.identities.set(credentials.accessKeyId, {
       ...credentials,
@@ -384,7 +384,7 @@ export class StsTestServer {
 
   /** Serves a role session at /latest/meta-data/iam/security-credentials/<role>: an EC2 instance profile. */
   setInstanceProfile(account: string, role: string): Required<Credentials> {
-    const credentials = this.newRoleSession(account, role, 'i-0123456789abcdef0');
+    const credentials = this.addRoleSession(account, role, 'i-0123456789abcdef0');
     this.instanceProfile = { ...credentials, role };
     return credentials;
   }
@@ -424,7 +424,7 @@ export class StsTestServer {
     const body = await readBody(request);
     const path = request.url ?? '/';
     if (path.startsWith('/latest/')) return this.serveMetadata(request, response, path);
-    if (path === '/container-credentials') return this.serveContainerCredentials(response);
+    if (path === '/container-credentials') return this.serveContainerCredentials(request, response);
     const params = Object.fromEntries(new URLSearchParams(request.method === 'POST' ? body.toString() : path.split('?')[1]));
     const action = params.Action ?? '';
     const call: StsCall = { action, params, outcome: 'pending', receivedAt: Date.now() };
@@ -713,13 +713,22 @@ export class StsTestServer {
 
   /** ECS-style container credentials at /container-credentials, for AWS_CONTAINER_CREDENTIALS_FULL_URI. */
   setContainerRole(account: string, role: string): Required<Credentials> {
-    this.containerCredentials = this.newRoleSession(account, role, 'task-0123456789');
+    this.containerCredentials = this.addRoleSession(account, role, 'task-0123456789');
     return this.containerCredentials;
   }
 
-  private serveContainerCredentials(response: ServerResponse): void {
+  /** Container credentials require this Authorization header, as EKS Pod Identity does (its token file's content). */
+  containerToken: string | undefined;
+  /** The Authorization header of each container-credentials request, in order. */
+  readonly containerCalls: (string | undefined)[] = [];
+
+  private serveContainerCredentials(request: IncomingMessage, response: ServerResponse): void {
     const credentials = this.containerCredentials;
+    this.containerCalls.push(request.headers.authorization);
     if (credentials === undefined) return void response.writeHead(404).end();
+    if (this.containerToken !== undefined && request.headers.authorization !== this.containerToken) {
+      return void response.writeHead(401, { 'content-type': 'application/json' }).end('{"code":"AccessDeniedException"}');
+    }
     response.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
         AccessKeyId: credentials.accessKeyId,

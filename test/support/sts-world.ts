@@ -66,6 +66,8 @@ export function useStsWorld(options: StsWorldOptions = {}): StsWorld {
     world.server.ec2Denied = new Set();
     world.server.calls.length = 0;
     world.server.imdsCalls.length = 0;
+    world.server.containerCalls.length = 0;
+    world.server.containerToken = undefined;
     world.server.nextCredentials.length = 0;
     world.server.expiry = 'time';
     world.server.webIdentityTokens.clear();

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
+import { PAGE, withTables } from '../../scripts/sdk-matrix-table.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).map((name) => `docs/${name}`)].filter((page) => page.endsWith('.md'));
@@ -47,4 +48,9 @@ it('docs pages each open with a title and what a reader comes for', () => {
     const text = readFileSync(join(ROOT, page), 'utf8');
     expect(text, page).toMatch(/^# .+\n\n\S/);
   }
+});
+
+it('docs/sdk-matrix.md shows what the SDK matrix tests expect (node scripts/sdk-matrix-table.ts --write)', () => {
+  const page = readFileSync(join(ROOT, PAGE), 'utf8');
+  expect(page).toBe(withTables(page));
 });

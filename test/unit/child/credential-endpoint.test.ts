@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { answer, tokenMatches } from '../../../src/child/credential-endpoint.ts';
-import { withoutDefaultCredentials } from '../../../src/child/shared-config.ts';
 
 const expected = { path: '/abc', token: 'secret-token' };
 const served = { accessKeyId: 'ASIA1', secretAccessKey: 's', sessionToken: 't', expiration: new Date('2030-01-01T00:00:00Z') };
@@ -33,29 +32,5 @@ describe('the --refresh endpoint', () => {
     expect(tokenMatches('a', 'a')).toBe(true);
     expect(tokenMatches('', 'a')).toBe(false);
     expect(tokenMatches(undefined, 'a')).toBe(false);
-  });
-});
-
-describe("the shared files' default profile, under --refresh", () => {
-  it.each([
-    [
-      'keys in [default]',
-      '[default]\naws_access_key_id = A\naws_secret_access_key = B\n[dev]\naws_access_key_id = C\n',
-      '[default]\n[dev]\naws_access_key_id = C\n',
-    ],
-    [
-      'credential_process in [default], nested s3 settings kept',
-      '[default]\nregion = eu-west-1\ncredential_process = x\ns3 =\n  addressing_style = path\n',
-      '[default]\nregion = eu-west-1\ns3 =\n  addressing_style = path\n',
-    ],
-    [
-      '[profile default] with sso',
-      '[profile default]\nsso_session = corp\nregion = us-east-1\n',
-      '[profile default]\nregion = us-east-1\n',
-    ],
-    ['a role_arn profile elsewhere only', '[default]\nregion = us-east-1\n[profile deploy]\nrole_arn = x\n', undefined],
-    ['nothing', '', undefined],
-  ])('%s', (_name, text, cleaned) => {
-    expect(withoutDefaultCredentials(text)).toBe(cleaned);
   });
 });

@@ -1,0 +1,75 @@
+// Folders of the user's own for what the wrapper makes on disk (the masking pipes,
+// the --refresh profile), safe from other local users: made by mkdtemp (0700) in a
+// base nobody else can rename entries of, and checked after use where a path is
+// opened. A TMPDIR that others may write to without the sticky bit would let them
+// rename our folder and put theirs in its place: it is bypassed, with one line.
+import { lstatSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigurationError } from '../errors.ts';
+
+const STICKY = 0o1000;
+
+/** Why a directory is not a safe place to make private folders in, or undefined when it is. */
+export function unsafeBase(path: string, uid = process.getuid?.()): string | undefined {
+  const info = lstatSync(path);
+  if (!info.isDirectory()) return 'not a directory';
+  if ((info.mode & 0o022) !== 0 && (info.mode & STICKY) === 0) return 'writable by others without the sticky bit';
+  if (uid !== undefined && info.uid !== uid && info.uid !== 0) return `owned by another user (uid ${info.uid})`;
+  return undefined;
+}
+
+/** The user's cache folder for with-assumed-role: $XDG_CACHE_HOME or ~/.cache, then with-assumed-role. */
+export function userCacheFolder(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
+  return join(base, 'with-assumed-role');
+}
+
+/**
+ * A folder of the user's own (created 0700 if missing), or a ConfigurationError saying
+ * why it cannot be: someone else's, or open to others.
+ */
+export function ownFolder(path: string, what: string): string {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  const info = lstatSync(path);
+  const uid = process.getuid?.();
+  if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
+    throw new ConfigurationError(`${path}: ${what} must be a folder of yours that only you can open (mode 0700)`, {
+      fix: `remove it, or chmod 700 it if it is yours (it holds ${what})`,
+    });
+  }
+  return path;
+}
+
+export interface TemporaryBase {
+  path: string;
+  /** Set when TMPDIR was bypassed: the one line that says so. */
+  notice?: string;
+}
+
+let chosen: TemporaryBase | undefined;
+
+/** Where private temporary folders go: TMPDIR when safe, else a folder in the user's cache (said once). */
+export function temporaryBase(): TemporaryBase {
+  if (chosen !== undefined) return chosen;
+  const tmp = tmpdir();
+  let reason: string | undefined;
+  try {
+    reason = unsafeBase(tmp);
+  } catch {
+    // Missing or unreadable: making a folder there fails, and says so (output-pipes.ts).
+    return { path: tmp };
+  }
+  if (reason === undefined) {
+    chosen = { path: tmp };
+    return chosen;
+  }
+  const fallback = ownFolder(join(userCacheFolder(), 'tmp'), 'temporary files');
+  chosen = { path: fallback, notice: `TMPDIR=${tmp} is ${reason}: temporary files go to ${fallback} instead` };
+  return chosen;
+}
+
+/** A fresh 0700 folder of ours under the temporary base. */
+export function makePrivateFolder(prefix = 'with-assumed-role-'): string {
+  return mkdtempSync(join(temporaryBase().path, prefix));
+}
