@@ -33,7 +33,12 @@ export interface MaskedRelay {
   childEnd: number;
   /** Masks these too from now on: the credentials, once assumed, and each refresh's. */
   addSecrets(secrets: readonly string[]): void;
-  /** Settles once the child's end is closed everywhere and every byte is written, masked. */
+  /**
+   * The command has exited: relay what is written for `graceMs` more at most, then close
+   * our end, whatever processes it left still hold theirs (they then get a broken pipe).
+   */
+  finish(graceMs: number): void;
+  /** Settles once the child's end is closed everywhere (or finish cut it) and every byte read is written, masked. */
   done: Promise<void>;
 }
 
@@ -52,7 +57,12 @@ export async function openMaskedRelays(targets: readonly Writable[], secrets: re
   const pairs = await outputPipes(relays.map((relay) => relay.onread));
   return pairs.map(({ ours, theirs }, index) => {
     const relay = relays[index] as Relay;
-    return { childEnd: theirs, addSecrets: (secrets) => relay.masker.add(secrets), done: relay.run(ours) };
+    return {
+      childEnd: theirs,
+      addSecrets: (secrets) => relay.masker.add(secrets),
+      finish: (graceMs) => relay.finish(graceMs),
+      done: relay.run(ours),
+    };
   });
 }
 
@@ -66,6 +76,8 @@ class Relay {
   private waiting = false;
   /** Called when the last queued write leaves the target's queue. */
   private readonly written: (() => void)[] = [];
+  /** Cuts the pipe once the command has been gone for the grace period (finish). */
+  private cutTimer: NodeJS.Timeout | undefined;
 
   constructor(target: Writable, secrets: readonly string[]) {
     this.target = target;
@@ -91,8 +103,14 @@ class Relay {
       // A failed write reports its 'error' a tick later, even one that failed at once.
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
+      clearTimeout(this.cutTimer);
       this.target.off('error', broken);
     }
+  }
+
+  /** Stops reading `graceMs` from now: what processes the command left behind write after that is cut, never shown unmasked. */
+  finish(graceMs: number): void {
+    this.cutTimer ??= setTimeout(() => this.source?.destroy(), graceMs);
   }
 
   /** Writes the pieces; false (pause reading) while some wait in the target's queue, or the target failed. */

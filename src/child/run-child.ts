@@ -35,6 +35,12 @@ function isDirectory(file: string): boolean {
   });
 }
 
+/**
+ * After the command exits, how long the wrapper goes on relaying (masked) what the
+ * processes it left behind write, before it closes the pipes and returns.
+ */
+export const OUTPUT_GRACE_MS = 1000;
+
 /** 128 + n for signal n, the shell's convention. */
 export function exitCodeForSignal(signal: string): number {
   return 128 + (constants.signals[signal as keyof typeof constants.signals] ?? 0);
@@ -71,6 +77,8 @@ export async function runChild(options: RunChildOptions): Promise<number> {
   for (const relay of relays ?? []) closeSync(relay.childEnd);
   try {
     const result = await ended;
+    // Processes the command left running may hold its output open for as long as they live: they get a second.
+    for (const relay of relays ?? []) relay.finish(OUTPUT_GRACE_MS);
     await Promise.all(relays?.map((relay) => relay.done) ?? []);
     const code = result.error?.code;
     if (code === 'ENOENT') {

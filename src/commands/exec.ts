@@ -3,6 +3,7 @@
 import { configuredEndpoint, stsEndpointUrl } from '../aws/endpoints.ts';
 import { describeNetwork } from '../aws/http-handler.ts';
 import { checkPipeFolder } from '../child/output-pipes.ts';
+import { temporaryBase } from '../child/private-folder.ts';
 import { resolveStsRegion } from '../credentials/assume-role.ts';
 import { readSourceFacts } from '../credentials/source-credentials.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
@@ -39,6 +40,10 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
       }),
     );
     return 0;
+  }
+  if (options.mask || options.refresh) {
+    const base = temporaryBase();
+    if (base.notice !== undefined) reporter.info(base.notice);
   }
   if (options.mask) checkPipeFolder();
   if (target.droppedTags.length > 0) reporter.info(droppedTagsLine(target.droppedTags));

@@ -1,19 +1,15 @@
 // print: credentials to stdout on purpose, for eval, credential_process or scripts.
 
-import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import {
   type CacheContent,
   type CachedCredentials,
   type CachedRequest,
+  checkCacheFolder,
   INVOCATIONS_KEPT,
   isFresh,
   readCache,
   sameRequest,
-  snapshotSourceEnvironment,
-  unusableCache,
   withCacheLock,
-  withSourceEnvironment,
   writeCache,
 } from '../credentials/credential-cache.ts';
 import { UsageError } from '../errors.ts';
@@ -50,17 +46,14 @@ const usable = (content: CacheContent | undefined, request: CachedRequest): Cach
     : undefined;
 
 /**
- * Credentials from the cache while fresh; else assumed with the source environment
- * the cache recorded first (in a Jenkins block, the keys and profile that the block
- * hides from its body) and written back, under a lock.
+ * Credentials from the cache while fresh; else assumed with the caller's own source,
+ * as its environment has it now, and written back, under a lock.
  */
 async function throughCache(file: string, options: PrintOptions, env: Env, reporter: Reporter): Promise<CachedCredentials> {
-  const folder = await stat(dirname(file)).catch((error: unknown) => {
-    throw unusableCache(file, error);
-  });
-  if (!folder.isDirectory()) throw unusableCache(file, Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }));
+  await checkCacheFolder(file);
   const cached = await readCache(file);
-  const request = requestOf(options) ?? cached?.request;
+  // A call that gives no role takes the recorded request, with its own network settings (never recorded: a proxy URL may hold a password).
+  const request = requestOf(options) ?? (cached === undefined ? undefined : { ...cached.request, network: options.source.network });
   if (request === undefined) {
     throw new UsageError(`--cache-file ${file}: holds no request yet, and no role was given`, {
       fix: 'give the role options (--role-arn ...) on the first call; later calls may leave them out',
@@ -76,10 +69,10 @@ async function throughCache(file: string, options: PrintOptions, env: Env, repor
     const current = await readCache(file);
     const refreshed = usable(current, request);
     if (refreshed !== undefined) return refreshed;
-    const sourceEnvironment = current?.sourceEnvironment ?? cached?.sourceEnvironment ?? snapshotSourceEnvironment(env);
-    const credentials = await assume(request, withSourceEnvironment(env, sourceEnvironment), reporter);
+    const credentials = await assume(request, env, reporter);
     const invocations = current !== undefined && sameRequest(current.request, request) ? (current.invocations ?? []) : [];
-    await writeCache(file, remembering({ version: 1, request, sourceEnvironment, credentials, invocations }, options.invocation));
+    const { network: _network, ...identifying } = request as CachedRequest & { network?: unknown };
+    await writeCache(file, remembering({ version: 2, request: identifying, credentials, invocations }, options.invocation));
     return credentials;
   });
 }

@@ -2,7 +2,7 @@
 // folder, kept fresh in the background until the folder is removed. The Jenkins
 // block form's mechanism; usable on its own.
 
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ConfigurationError, InternalError, UsageError } from '../errors.ts';
 import { assumeRole } from '../library.ts';
 import { type RoleTarget, roleRequestOf, type ServeCredentials, type ServeOptions } from '../options/command-options.ts';
@@ -14,6 +14,7 @@ import { brokerCredentialsOf, runBackground, type ServeRecord, startBackground, 
 import { findAnchor } from '../serve/process-anchor.ts';
 import { type BodyCredentials, checkBodyEnvironment, FILES } from '../serve/profile-files.ts';
 import { checkServeFolder, readFolderFile, writeAtomically } from '../serve/serve-folder.ts';
+import { sweepStaleFolders } from '../serve/stale-folders.ts';
 import { stopServing } from '../serve/stop-serving.ts';
 import type { CommandIo } from './command-io.ts';
 
@@ -127,6 +128,7 @@ export async function serveCommand(options: ServeOptions, io: CommandIo): Promis
   if (target === undefined) throw new InternalError('serve: no role after normalization', { fix: 'report it' });
   const request = roleRequestOf(target, options.source);
   const { mode, hideRelativeUri } = checkOf(dir, options.credentials);
+  for (const name of sweepStaleFolders(dirname(dir), dir)) reporter.verbose(`removed ${name}, left by a refresh that died with its agent`);
   if (mode === 'source' && options.source.webIdentityTokenFile !== undefined) throw keylessSource();
   if (target.droppedTags.length > 0) reporter.info(droppedTagsLine(target.droppedTags));
   checkModeCarries(mode, target);

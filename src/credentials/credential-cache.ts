@@ -1,7 +1,9 @@
-// The block form's credential cache: a 0600 JSON file holding the request, the
-// source environment it was first made with, and the credentials while they last.
-// Later `print --cache-file` calls (credential_process) reuse it, so fifty AWS calls
-// in a Jenkins block cost one AssumeRole per credential lifetime.
+// `print --cache-file`'s cache: a 0600 JSON file of the user's own, holding what
+// identifies the request and the role's temporary credentials while they last,
+// never a source credential. Later calls (an AWS profile's credential_process runs
+// before every AWS call) answer from it, so fifty calls cost one AssumeRole per
+// credential lifetime; a refresh uses the caller's own source, as it finds it then.
+// A file, lock or folder that another user could have planted is refused.
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -10,7 +12,6 @@ import { dirname } from 'node:path';
 import { ConfigurationError, TemporaryFailureError } from '../errors.ts';
 import type { RoleRequest } from '../options/command-options.ts';
 import { NO_SESSION_ATTRIBUTES } from '../options/session-attributes.ts';
-import { SOURCE_VARIABLES } from './source-plan.ts';
 
 /** What the cache records of the request: a RoleRequest (JSON keeps no undefined keys). */
 export type CachedRequest = Partial<
@@ -28,11 +29,11 @@ export interface CachedCredentials {
   childRegion?: string | undefined;
 }
 
+/** The cache file: what identifies the request, the role's temporary credentials, the invocations it answered. */
 export interface CacheContent {
-  version: 1;
+  /** 2: no source environment is recorded (version 1 files held one, and are not read). */
+  version: 2;
   request: CachedRequest;
-  /** The source-credential variables of the first call, used by every later one. */
-  sourceEnvironment: Record<string, string>;
   credentials?: CachedCredentials | undefined;
   /** Keys of the invocations answered from it (invocation-key.ts), newest first: the launcher's fast path. */
   invocations?: string[];
@@ -40,26 +41,6 @@ export interface CacheContent {
 
 /** How many invocations a cache remembers. */
 export const INVOCATIONS_KEPT = 8;
-
-/** The source-credential variables of `env` worth keeping: see SOURCE_VARIABLES. */
-export function snapshotSourceEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const snapshot: Record<string, string> = {};
-  for (const name of SOURCE_VARIABLES) {
-    const value = env[name];
-    if (value !== undefined && value !== '') snapshot[name] = value;
-  }
-  return snapshot;
-}
-
-/** `env` with its source-credential variables replaced by the recorded ones. */
-export function withSourceEnvironment(
-  env: Readonly<Record<string, string | undefined>>,
-  recorded: Record<string, string>,
-): Record<string, string | undefined> {
-  const merged: Record<string, string | undefined> = { ...env };
-  for (const name of SOURCE_VARIABLES) delete merged[name];
-  return { ...merged, ...recorded };
-}
 
 /**
  * Fresh means usable for a while yet: SDKs refresh from credential_process 15
@@ -89,13 +70,47 @@ export function sameRequest(a: CachedRequest, b: CachedRequest): boolean {
   return keys.every((key) => a[key] === b[key]) && extras(a) === extras(b);
 }
 
-/** The cache's content, or undefined when it does not exist or is not ours to trust. */
+/** Who owns a path, in a message: `user 1001` (names are not looked up: no dependency for it). */
+const ownerOf = (uid: number) => (uid === 0 ? 'root' : `user ${uid}`);
+
+/** The user's own, or a ConfigurationError naming who owns it: a file another user planted is never trusted. */
+function checkOwnEntry(path: string, info: { uid: number }, what: string): void {
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) {
+    throw new ConfigurationError(`--cache-file ${path}: its ${what} is owned by ${ownerOf(info.uid)}, not by you (uid ${uid})`, {
+      fix: `point --cache-file at a file in a folder of your own (another user may have put ${path} there)`,
+    });
+  }
+}
+
+/**
+ * The cache's folder: a directory others cannot write to, unless it is sticky (as
+ * /tmp is), where they still cannot rename or replace what is ours.
+ */
+export async function checkCacheFolder(path: string): Promise<void> {
+  const folder = dirname(path);
+  const info = await stat(folder).catch((error: unknown) => {
+    throw unusableCache(path, error);
+  });
+  if (!info.isDirectory()) throw unusableCache(path, Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }));
+  if ((info.mode & 0o022) !== 0 && (info.mode & 0o1000) === 0) {
+    throw new ConfigurationError(
+      `--cache-file ${path}: its folder ${folder} is writable by others (mode ${(info.mode & 0o7777).toString(8)})`,
+      {
+        fix: `keep the cache in a folder of your own, e.g. ~/.cache/with-assumed-role/ (others could replace it in ${folder})`,
+      },
+    );
+  }
+}
+
+/** The cache's content, or undefined when it does not exist or is not a cache; a file not ours to trust is an error. */
 export async function readCache(path: string): Promise<CacheContent | undefined> {
   let text: string;
   try {
     const info = await lstat(path);
     if (!info.isFile())
       throw new ConfigurationError(`--cache-file ${path}: not a regular file`, { fix: 'point --cache-file at a file path of its own' });
+    checkOwnEntry(path, info, 'file');
     if ((info.mode & 0o077) !== 0) {
       throw new ConfigurationError(`--cache-file ${path}: readable by others (mode ${(info.mode & 0o777).toString(8)})`, {
         fix: `remove it, or chmod 600 ${path}: it holds credentials`,
@@ -109,7 +124,7 @@ export async function readCache(path: string): Promise<CacheContent | undefined>
   }
   try {
     const content = JSON.parse(text) as CacheContent;
-    return content.version === 1 && typeof content.request?.roleArn === 'string' ? content : undefined;
+    return content.version === 2 && typeof content.request?.roleArn === 'string' ? content : undefined;
   } catch {
     return undefined;
   }
@@ -172,6 +187,8 @@ export async function withCacheLock<T>(path: string, waitMs: number, work: () =>
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unusableCache(path, error);
+      const held = await lstat(lock).catch(() => undefined);
+      if (held !== undefined) checkOwnEntry(lock, held, 'lock');
       const owner = await readOwner(lock);
       const age = await stat(lock).then(
         (info) => Date.now() - info.mtimeMs,

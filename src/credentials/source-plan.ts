@@ -17,19 +17,6 @@ export interface SourceStep {
   profile?: string;
 }
 
-/** Variables that decide where source credentials come from. */
-export const SOURCE_VARIABLES = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_CONFIG_FILE',
-  'AWS_SHARED_CREDENTIALS_FILE',
-  'AWS_WEB_IDENTITY_TOKEN_FILE',
-  'AWS_ROLE_ARN',
-  'AWS_ROLE_SESSION_NAME',
-] as const;
-
 const set = (value: string | undefined): value is string => value !== undefined && value !== '';
 
 /** How `env` sets up instance metadata for the SDK: turned off, or another endpoint than 169.254.169.254. */

@@ -22,7 +22,7 @@ export function answerFromCache(argv: readonly string[], env: Readonly<Record<st
     if (!info.isFile() || (info.mode & 0o077) !== 0 || info.uid !== process.getuid?.()) return false;
     const content = JSON.parse(readFileSync(file, 'utf8')) as CacheContent;
     const credentials = content.credentials;
-    if (content.version !== 1 || credentials === undefined || !isFresh(credentials, Date.now())) return false;
+    if (content.version !== 2 || credentials === undefined || !isFresh(credentials, Date.now())) return false;
     const envFiles = envFilePaths(argv, env).map((path) => readFileSync(path));
     if (envFiles.some((bytes) => bytes.includes('WITH_ASSUMED_ROLE_POLICY'))) return false;
     const key = invocationKey(argv, env, envFiles);

@@ -342,10 +342,21 @@ function oidcTrustOf(settings: Settings): PoliciesOptions['oidc'] {
   return { issuer: issuer.replace(/\/+$/, ''), subjects };
 }
 
-/** A repeatable setting's items as given (a flag each time, or the variable's lines or entries), each trimmed. */
+/**
+ * A repeatable setting's items as given (a flag each time, or the variable's lines or
+ * entries), each trimmed. An item holding a line break is refused: lists travel one
+ * item per line, so it would become two (a second tag, a second allowed account).
+ */
 function itemsOf(setting: Setting | undefined): string[] {
   if (setting === undefined) return [];
-  return (Array.isArray(setting.value) ? setting.value : [String(setting.value)]).map((item) => item.trim());
+  const raw = Array.isArray(setting.value) ? setting.value : [String(setting.value)];
+  const broken = raw.find((item) => /[\r\n]/.test(item));
+  if (broken !== undefined) {
+    throw new UsageError(`${setting.source} ${JSON.stringify(broken)}: an item holds a line break, which would make it two`, {
+      fix: `give each item on its own (${setting.source} once per item), without line breaks`,
+    });
+  }
+  return raw.map((item) => item.trim());
 }
 
 /** A repeatable setting's items, comma-separated ones split too (`--also-trust a,b`), empty ones left out. */

@@ -27,7 +27,7 @@ function parseSettingValue(spec: OptionSpec, raw: string, source: string): Setti
   }
   // One item per line, else separated as the option says (the Jenkins step writes lists one per line).
   if (spec.type === 'array')
-    return raw.split(raw.includes('\n') ? '\n' : (spec.separator ?? delimiter)).filter((item) => item.trim() !== '');
+    return raw.split(raw.includes('\n') ? /\r?\n/ : (spec.separator ?? delimiter)).filter((item) => item.trim() !== '');
   return raw;
 }
 

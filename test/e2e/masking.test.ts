@@ -12,6 +12,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { Socket } from 'node:net';
@@ -24,6 +25,7 @@ import { commandWorks } from '../support/available.ts';
 import { CLI, fixture, runCli, startCli } from '../support/cli.ts';
 import { generateCredentials } from '../support/sts-server.ts';
 import { DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
+import { waitFor } from '../support/wait.ts';
 
 const world = useStsWorld();
 const ROLE = ['--role-arn', DEPLOY_ROLE_ARN, '--quiet'];
@@ -134,6 +136,57 @@ describe('masking', () => {
     const result = await subprocess;
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe('ready\ngot TERM\n');
+  });
+
+  it('returns when the command exits, whatever it left running; what a leftover writes afterwards is cut, never unmasked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'war-leftover-'));
+    const go = join(dir, 'go');
+    const fate = join(dir, 'fate');
+    // The leftover holds the command's stdout, waits for the test's word, then writes the secret.
+    const script = `(trap '' PIPE; while [ ! -e ${go} ]; do sleep 0.05; done; echo "late $AWS_SECRET_ACCESS_KEY" || echo "write failed" > ${fate}) &
+echo started; exit 4`;
+    try {
+      const secrets = canary();
+      const result = await runCli([...ROLE, '--mask', '--', 'sh', '-c', script], { env: world.env() });
+      expect(result.exitCode).toBe(4);
+      expect(result.stdout).toBe('started\n');
+      writeFileSync(go, '');
+      await waitFor(() => existsSync(fate) || undefined);
+      expect(readFileSync(fate, 'utf8')).toBe('write failed\n');
+      expect(result.all).not.toContain(secrets.secretAccessKey);
+    } finally {
+      writeFileSync(go, '');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a stop signal ends it within the grace period, whatever the command left holding its output', async () => {
+    const subprocess = startCli(
+      [...ROLE, '--mask', '--', 'sh', '-c', 'sleep 1000 & leftover=$!; trap "kill $leftover; exit 3" TERM; echo ready; wait'],
+      {
+        env: world.env(),
+      },
+    );
+    await new Promise<void>((resolve) => subprocess.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()));
+    subprocess.kill('SIGTERM');
+    expect((await subprocess).exitCode).toBe(3);
+    const holding = startCli(
+      [...ROLE, '--mask', '--kill-grace', '1', '--', 'sh', '-c', '(trap "" TERM; exec sleep 1000) & echo "ready $!"; trap "" TERM; wait'],
+      { env: world.env() },
+    );
+    const leftover = await new Promise<number>((resolve) =>
+      holding.stdout?.on('data', (chunk: Buffer) => {
+        const pid = /ready (\d+)/.exec(chunk.toString())?.[1];
+        if (pid !== undefined) resolve(Number(pid));
+      }),
+    );
+    try {
+      holding.kill('SIGTERM');
+      // The command ignores TERM: killed after --kill-grace; its child, still holding the pipe, does not keep the wrapper.
+      expect((await holding).exitCode).toBe(137);
+    } finally {
+      process.kill(leftover, 'SIGKILL');
+    }
   });
 
   it('leaves a terminal a terminal when off, and masks through a pipe when on', async () => {

@@ -64,18 +64,31 @@ describe('print --cache-file', () => {
     expect(world.server.assumeRoleCalls()).toHaveLength(1);
   });
 
-  it('refreshes with the source it first recorded, even when the caller hides it', async () => {
-    world.server.lifetimeSeconds = 2;
+  it("refreshes with the caller's own source as it finds it then; the file holds temporary credentials only", async () => {
     const cache = cacheIn();
-    await runCli(['print', '--quiet', ...ROLE, '--format', 'process', '--cache-file', cache], { env: world.env() });
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    const hidden = world.env({ AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'with-assumed-role-block' });
-    const refreshed = await runCli(['print', '--quiet', '--format', 'process', '--cache-file', cache], { env: hidden });
-    expect(refreshed.stderr).toBe('');
-    expect(refreshed.exitCode).toBe(0);
-    const calls = world.server.assumeRoleCalls();
-    expect(calls).toHaveLength(2);
-    expect(calls.map((call) => call.accessKeyId)).toEqual([world.source.accessKeyId, world.source.accessKeyId]);
+    const first = world.server.addUser('arn:aws:iam::123456789012:user/first-caller');
+    const second = world.server.addUser('arn:aws:iam::123456789012:user/second-caller');
+    const keys = (user: typeof first) => world.env({ AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey });
+    await runCli(['print', '--quiet', ...ROLE, '--format', 'process', '--cache-file', cache], { env: keys(first) });
+    const text = readFileSync(cache, 'utf8');
+    expect(text).not.toContain(first.secretAccessKey);
+    expect(text).not.toContain(first.accessKeyId);
+    expect(Object.keys(JSON.parse(text)).sort()).toEqual(['credentials', 'invocations', 'request', 'version']);
+    // Another role, and the same role once stale: each refresh signs with the caller's own keys, not the first caller's.
+    const other = ['--role-arn', `arn:aws:iam::${ACCOUNT_A}:role/Other`, '--session-name', 'printed'];
+    await runCli(['print', '--quiet', ...other, '--format', 'process', '--cache-file', cache], { env: keys(second) });
+    writeFileSync(
+      cache,
+      readFileSync(cache, 'utf8').replace(/"expiration":"[^"]+"/, `"expiration":"${new Date(Date.now() - 1000).toISOString()}"`),
+      { mode: 0o600 },
+    );
+    const refreshed = await runCli(['print', '--quiet', '--format', 'process', '--cache-file', cache], { env: keys(second) });
+    expect(refreshed.exitCode, refreshed.stderr).toBe(0);
+    expect(world.server.assumeRoleCalls().map((call) => call.accessKeyId)).toEqual([
+      first.accessKeyId,
+      second.accessKeyId,
+      second.accessKeyId,
+    ]);
   });
 
   it('refreshes once for many parallel callers', async () => {

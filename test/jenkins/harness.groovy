@@ -192,14 +192,16 @@ def runSh = { Map step ->
         : place.kind == 'docker' ? environments.inDocker(place.env as Map<String, String>)
         : environments.inContainer(place.env as Map<String, String>)
     builder.environment().putAll(env)
+    // As durable-task: the script's output and errors into one log (`> log 2>&1`), unless stdout is returned.
+    builder.redirectErrorStream(!step.returnStdout)
     Process process = builder.start()
     process.outputStream.close()
     StringBuilder stdout = step.returnStdout ? new StringBuilder() : null
     Thread out = pump(process.inputStream, stdout)
-    Thread err = pump(process.errorStream, null)
+    Thread err = step.returnStdout ? pump(process.errorStream, null) : null
     int status = process.waitFor()
     out.join()
-    err.join()
+    err?.join()
     script.delete()
     if (step.returnStatus) {
         return status

@@ -1,7 +1,7 @@
 // The withAssumedRole pipeline step on Groovy 2.4, in a harness that runs `sh` and
 // withEnv the way Jenkins does (test/jenkins/harness.groovy), with real AWS clients
 // in the body and the loopback STS (and moto) as AWS.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -9,11 +9,12 @@ import { expect, it } from 'vitest';
 import { STEP_PARAMETERS } from '../../src/options/reproduce.ts';
 import { availableClients, identitiesCommand, identitiesIn } from '../support/aws-clients.ts';
 import { CLI, cleanEnv, type Env, fixture, isolatedHome, ROOT } from '../support/cli.ts';
-import { buildVariables, describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
+import { buildVariables, describeWithGroovy, runPipeline, startPipeline } from '../support/jenkins-harness.ts';
 import { describeWithMoto } from '../support/moto.ts';
 import { createTestIssuer } from '../support/oidc-issuer.ts';
 import { generateCredentials, sessionRequestOf } from '../support/sts-server.ts';
 import { ACCOUNT_A, ACCOUNT_B, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
+import { processRuns, waitFor } from '../support/wait.ts';
 
 const world = useStsWorld({ tls: true });
 const ROLE = `roleArn: '${DEPLOY_ROLE_ARN}'`;
@@ -87,6 +88,34 @@ ${IDENTITY}
     // One AssumeRole per refresh, none per fetch: each comes half a lifetime (2 s) after the one before, or later
     // on a busy machine (a count against the clients' calls would depend on how fast they run). Timers may fire a ms early.
     expect(world.server.shortestAssumeRoleGapMs()).toBeGreaterThanOrEqual(2000 - 50);
+  });
+
+  it('a refresh whose agent died ends on its own and takes the credentials with it; the next block removes one that could not', async () => {
+    const env = agentEnv();
+    const started = startPipeline(`withAssumedRole(${ROLE}, sessionName: 'crash') { sh 'echo "body pid $$"; exec sleep 600' }`, env);
+    const body = Number(await waitFor(() => /^body pid (\d+)$/m.exec(readFileSync(started.consoleLog, 'utf8'))?.[1]));
+    const [folder] = stepFolders(started.workspace);
+    const broker = Number(readFileSync(join(`${started.workspace}@tmp`, folder as string, 'broker.pid'), 'utf8'));
+    // kill -9 of the agent: no clean-up step runs.
+    started.agent.kill('SIGKILL');
+    await started.ended.catch(() => undefined);
+    try {
+      await waitFor(() => !existsSync(join(`${started.workspace}@tmp`, folder as string)) || undefined);
+      await waitFor(() => !processRuns(broker) || undefined);
+    } finally {
+      process.kill(body, 'SIGKILL');
+    }
+    // A folder whose broker died too hard to clean up (its heartbeat stopped long ago) goes with the next block there.
+    const dead = join(`${started.workspace}@tmp`, 'with-assumed-role.dead');
+    mkdirSync(dead, { mode: 0o700 });
+    writeFileSync(join(dead, 'request.json'), '{}');
+    writeFileSync(join(dead, 'served.json'), '{"planted":"credentials"}');
+    const longAgo = new Date(Date.now() - 3600_000);
+    utimesSync(join(dead, 'request.json'), longAgo, longAgo);
+    utimesSync(dead, longAgo, longAgo);
+    const next = await runPipeline(`withAssumedRole(${ROLE}) { sh 'true' }`, env, undefined, {}, started.workspace);
+    expect(next.exitCode, next.console).toBe(0);
+    expect(existsSync(dead)).toBe(false);
   });
 
   it('command form with refresh: true: the command gets a refreshing endpoint and keeps working', async () => {

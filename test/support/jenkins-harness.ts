@@ -57,17 +57,27 @@ export interface AgentPlace {
   netns?: string;
 }
 
-/** Runs `pipeline` (Groovy pipeline code) with `env` as the agent process's own environment. */
-export async function runPipeline(
+/** A pipeline started, not yet ended: the agent process (the harness's JVM), the console so far. */
+export interface StartedPipeline {
+  /** The agent process: killing it is an agent that crashed. */
+  agent: { kill(signal?: NodeJS.Signals): boolean } & PromiseLike<unknown>;
+  consoleLog: string;
+  workspace: string;
+  ended: Promise<PipelineRun>;
+}
+
+/** Starts `pipeline` (Groovy pipeline code) with `env` as the agent process's own environment. */
+export function startPipeline(
   pipeline: string,
   env: Env,
   setup: PipelineSetup = { pipelineEnv: buildVariables() },
   place: AgentPlace = {},
-): Promise<PipelineRun> {
+  workspace?: string,
+): StartedPipeline {
   const dir = mkdtempSync(join(tmpdir(), 'war-pipeline-'));
   const script = join(dir, 'Jenkinsfile.groovy');
   const consoleLog = join(dir, 'console.log');
-  const workspace = join(dir, 'workspace');
+  workspace ??= join(dir, 'workspace');
   const setupFile = join(dir, 'setup.json');
   writeFileSync(script, pipeline);
   writeFileSync(consoleLog, '');
@@ -75,14 +85,29 @@ export async function runPipeline(
   const harness = join(ROOT, 'test/jenkins/harness.groovy');
   const groovy: [string, string[]] = ['groovy', [harness, libraryRoot(), script, consoleLog, workspace, setupFile]];
   const [file, args] = place.netns === undefined ? groovy : ['ip', ['netns', 'exec', place.netns, groovy[0], ...groovy[1]]];
-  const result = await execa(file, args, {
+  const agent = execa(file, args, {
     env: { ...env, JAVA_HOME },
     extendEnv: false,
     reject: false,
     timeout: 120_000,
   });
-  if (result.stderr.trim() !== '' || (result.exitCode !== 0 && result.exitCode !== 1)) throw new Error(`harness failed: ${result.stderr}`);
-  return { exitCode: result.exitCode, console: readFileSync(consoleLog, 'utf8'), workspace };
+  const ended = agent.then((result) => {
+    if (result.stderr.trim() !== '' || (result.exitCode !== 0 && result.exitCode !== 1))
+      throw new Error(`harness failed: ${result.stderr}`);
+    return { exitCode: result.exitCode, console: readFileSync(consoleLog, 'utf8'), workspace: workspace as string };
+  });
+  return { agent, consoleLog, workspace, ended };
+}
+
+/** Runs `pipeline` (Groovy pipeline code) with `env` as the agent process's own environment. */
+export function runPipeline(
+  pipeline: string,
+  env: Env,
+  setup: PipelineSetup = { pipelineEnv: buildVariables() },
+  place: AgentPlace = {},
+  workspace?: string,
+): Promise<PipelineRun> {
+  return startPipeline(pipeline, env, setup, place, workspace).ended;
 }
 
 /** Like describe, when groovy and java are here; else a notice (and a failure under CI). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFresh, sameRequest, snapshotSourceEnvironment, withSourceEnvironment } from '../../../src/credentials/credential-cache.ts';
+import { isFresh, sameRequest } from '../../../src/credentials/credential-cache.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const issued = (lifetimeMinutes: number) => ({
@@ -20,14 +20,6 @@ describe('credential cache rules', () => {
     [60, '2026-11-28T11:01:00Z', false],
   ])('credentials living %d min are fresh at %s: %s', (minutes, now, fresh) => {
     expect(isFresh(issued(minutes), at(now))).toBe(fresh);
-  });
-
-  it('records only the source variables, and replaces them wholesale', () => {
-    const env = { AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's', AWS_PROFILE: '', AWS_REGION: 'eu-west-1', PATH: '/bin' };
-    expect(snapshotSourceEnvironment(env)).toEqual({ AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' });
-    expect(
-      withSourceEnvironment({ AWS_PROFILE: 'with-assumed-role', AWS_CONFIG_FILE: '/tmp/x', PATH: '/bin' }, { AWS_ACCESS_KEY_ID: 'k' }),
-    ).toEqual({ PATH: '/bin', AWS_ACCESS_KEY_ID: 'k' });
   });
 
   it('compares requests on what changes the credentials', () => {

@@ -163,3 +163,13 @@ describe('normalizeOptions', () => {
     });
   });
 });
+
+describe('list items', () => {
+  it.each([
+    ['tag', { tag: ['team=payments\nowner=mallory'] }, '--tag "team=payments\\nowner=mallory": an item holds a line break'],
+    ['allowed-account', { 'allowed-account': ['521111111144\n111111111111'] }, '--allowed-account "521111111144\\n111111111111"'],
+    ['policy-arn', { 'policy-arn': ['arn:aws:iam::aws:policy/A\r'] }, 'an item holds a line break'],
+  ])('refuse a line break inside an item of %s (it would make two)', (_name, values, message) => {
+    expect(() => normalizeOptions('exec', flags('exec', { 'role-arn': ARN, ...values }), context())).toThrowError(message);
+  });
+});
