@@ -60,7 +60,7 @@ export async function bundleCli(dir: string, plugins: Plugin[] = []): Promise<vo
     await build({ ...common, entryPoints: [entry], outfile: `${dir}/${file}`, plugins: [...plugins, splitOff(entry)] });
   }
   // The launcher's fast path for a fresh credential cache (bin/with-assumed-role.cjs).
-  await build({ ...common, entryPoints: ['src/fast/cache-hit.ts'], outfile: `${dir}/with-assumed-role-cache-hit.cjs`, banner: {} });
+  await build({ ...common, entryPoints: ['src/launcher/cache-hit.ts'], outfile: `${dir}/with-assumed-role-cache-hit.cjs`, banner: {} });
 }
 
 if (process.argv[1] === import.meta.filename) {

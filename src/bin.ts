@@ -2,7 +2,7 @@
 // The executable: the bundled CLI's entry point. On a Node.js older than 22 it
 // says so in one line (exit 69) instead of failing somewhere later.
 import { run } from './cli.ts';
-import { ExitCode } from './errors.ts';
+import { ExitCode } from './domain/errors.ts';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {

@@ -8,13 +8,15 @@ import { loadPart } from './aws/load-sdk.ts';
 import { onStopSignal } from './child/signals.ts';
 import type { CommandIo } from './commands/command-io.ts';
 import { invocationKey } from './credentials/invocation-key.ts';
-import { exitCodeOf } from './errors.ts';
-import type { Options, Verbosity } from './options/command-options.ts';
+import { type Environment, RESOLVING_PROFILE } from './domain/environment.ts';
+import { exitCodeOf } from './domain/errors.ts';
+import type { Options } from './options/command-options.ts';
 import { envVarName } from './options/definitions.ts';
 import { normalizeOptions } from './options/normalize.ts';
 import { parseArgv, splitAtDoubleDash } from './options/parse-argv.ts';
 import { mergeEnvFiles, readEnvFiles } from './options/read-env-files.ts';
 import { mergeSettings, settingsFromFlags, settingsFromVariables } from './options/settings.ts';
+import type { Verbosity } from './output/reporter.ts';
 import { createReporter } from './output/reporter.ts';
 
 function currentUser(): string {
@@ -78,8 +80,21 @@ async function runCommand(options: Options, io: CommandIo): Promise<number> {
   }
 }
 
+/**
+ * A credential_process of the profile this run takes its source from, which runs
+ * withAssumedRole with that profile again, would start itself forever: what this
+ * process runs carries the profile's name (RESOLVING_PROFILE), and a run that would
+ * resolve the same one stops at once (normalize.ts). Set once, for this process: the
+ * library never sets it, so its calls may overlap.
+ */
+function markResolvingProfile(options: Options, env: Environment): void {
+  if (!('source' in options) || env !== process.env) return;
+  const profile = options.source.profile ?? (env.AWS_PROFILE || undefined);
+  if (profile !== undefined) process.env[RESOLVING_PROFILE] = profile;
+}
+
 /** Runs the CLI on `argv` and resolves to the exit code; never throws. */
-export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+export async function main(argv: readonly string[], env: Environment = process.env): Promise<number> {
   const releaseSignals = onStopSignal((code) => process.exit(code));
   const io: CommandIo = { env, stdout: (text) => process.stdout.write(text), releaseSignals };
   let verbosity = guessVerbosity(argv);
@@ -87,6 +102,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     const options = await loadOptions(argv, io);
     if (options === undefined) return 0;
     verbosity = options.verbosity;
+    markResolvingProfile(options, env);
     return await runCommand(options, io);
   } catch (error) {
     createReporter(verbosity).error(error);

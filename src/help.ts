@@ -1,9 +1,9 @@
 // --help and --version, laid out by yargs from the same option definitions the
 // parser uses. Loaded only when asked for.
 import type { Argv } from 'yargs';
+import { VERSION } from './domain/version.ts';
 import { type CommandName, envVarName, optionsOf } from './options/definitions.ts';
 import { COMMAND_NAMES } from './options/parse-argv.ts';
-import { VERSION } from './version.ts';
 
 export const COMMAND_SUMMARIES: Record<CommandName, { usage: string; summary: string }> = {
   exec: { usage: '$0 [options] -- <command> [args...]', summary: 'assume the role and run the command with its credentials' },

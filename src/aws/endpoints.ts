@@ -1,5 +1,5 @@
 // Where AWS clients send requests, and how long they wait: shared by STS and EC2.
-import type { Environment } from '../credentials/source-plan.ts';
+import type { Environment } from '../domain/environment.ts';
 
 /**
  * The endpoint a service's client is pointed at, when one is configured: the given

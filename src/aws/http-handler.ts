@@ -1,11 +1,14 @@
 // How the SDK's clients reach AWS: per-request timeouts, and the proxy and CA bundle
 // the AWS CLI would use for the same endpoint (proxy-rules.ts). The proxy agents load
 // only when a proxy applies.
+
 import { readFileSync } from 'node:fs';
 import type { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { ConfigurationError } from '../errors.ts';
-import { chooseProxy, type NetworkSettings, PROXY_CONNECT_REFUSED, type ProxyChoice, redactProxy } from './proxy-rules.ts';
+import type { Environment } from '../domain/environment.ts';
+import { ConfigurationError } from '../domain/errors.ts';
+import type { NetworkSettings } from '../domain/network.ts';
+import { chooseProxy, PROXY_CONNECT_REFUSED, type ProxyChoice, redactProxy } from './proxy-rules.ts';
 
 /** Per-request HTTP limits: the SDK sets none, and a hung endpoint would hold a build for minutes. */
 export const HTTP_TIMEOUTS = { connectionTimeout: 3000, requestTimeout: 10_000 } as const;
@@ -17,8 +20,6 @@ export interface HandlerOptions {
   httpAgent?: HttpAgent;
   httpsAgent?: HttpsAgent;
 }
-
-type Environment = Readonly<Record<string, string | undefined>>;
 
 /** The CA bundle in use: --ca-bundle, else AWS_CA_BUNDLE, else none (the system's certificates). */
 export function caBundleOf(network: NetworkSettings, env: Environment): { path: string; source: string } | undefined {

@@ -1,5 +1,5 @@
 // Lazy loaders for the SDK modules: nothing AWS loads until a command needs it.
-import { ConfigurationError } from '../errors.ts';
+import { ConfigurationError } from '../domain/errors.ts';
 
 export type StsSdk = typeof import('./sts-sdk.ts');
 export type ProvidersSdk = typeof import('./providers-sdk.ts');

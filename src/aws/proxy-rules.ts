@@ -3,22 +3,12 @@
 // ones, unless NO_PROXY (no_proxy) excludes the host; --proxy replaces the first
 // two, --no-proxy turns proxies off. And how a proxy URL is shown: never with its
 // password. Pure.
-import { ConfigurationError } from '../errors.ts';
-
-export interface NetworkSettings {
-  /** --proxy / WITH_ASSUMED_ROLE_PROXY: replaces HTTPS_PROXY and HTTP_PROXY. */
-  proxy: string | undefined;
-  /** --no-proxy: no proxy at all. */
-  noProxy: boolean;
-  /** --ca-bundle / WITH_ASSUMED_ROLE_CA_BUNDLE, else AWS_CA_BUNDLE. */
-  caBundle: string | undefined;
-}
+import type { Environment } from '../domain/environment.ts';
+import { ConfigurationError } from '../domain/errors.ts';
+import type { NetworkSettings } from '../domain/network.ts';
 
 /** The error name when a proxy answers CONNECT with other than 200: the request never reached AWS. */
 export const PROXY_CONNECT_REFUSED = 'ProxyConnectRefused';
-
-/** The environment's proxy and CA bundle, nothing given. */
-export const DEFAULT_NETWORK: NetworkSettings = { proxy: undefined, noProxy: false, caBundle: undefined };
 
 export interface ProxyChoice {
   /** The proxy to use, or undefined for a direct connection. */
@@ -26,8 +16,6 @@ export interface ProxyChoice {
   /** Why, for --dry-run and doctor: 'HTTPS_PROXY', 'NO_PROXY matches 127.0.0.1', '--no-proxy'... */
   reason: string;
 }
-
-type Environment = Readonly<Record<string, string | undefined>>;
 
 /** The first of these variables that is set (lower case first, as curl and Python's urllib read them). */
 function firstSet(env: Environment, names: readonly string[]): [string, string] | undefined {

@@ -1,27 +1,14 @@
 // The child's environment: the parent's, plus the assumed credentials and region,
 // minus whatever would make an SDK or the AWS CLI pick other credentials. Pure.
 
-/**
- * Variables that would override the injected keys: the SDKs ignore environment
- * keys while AWS_PROFILE is set, and web identity or container settings would be
- * used before them by some tools. Stale token and expiry variables go too.
- */
-export const OVERRIDING_VARIABLES = [
-  'AWS_PROFILE',
-  'AWS_DEFAULT_PROFILE',
-  'AWS_ROLE_ARN',
-  'AWS_ROLE_SESSION_NAME',
-  'AWS_WEB_IDENTITY_TOKEN_FILE',
-  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
-  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
-  'AWS_SECURITY_TOKEN',
-  'AWS_SESSION_EXPIRATION',
-] as const;
+import type { Environment } from '../domain/environment.ts';
+import { OVERRIDING_VARIABLES, RESOLVING_PROFILE } from '../domain/environment.ts';
 
-/** Where the run's id token lies (--web-identity-token-file): the CLI's to read, not the command's. */
-export const CLI_ONLY_VARIABLES = ['WITH_ASSUMED_ROLE_WEB_IDENTITY_TOKEN_FILE'] as const;
+/**
+ * The CLI's own, not the command's: where the run's id token lies
+ * (--web-identity-token-file), and the mark of the profile the CLI resolved (cli.ts).
+ */
+export const CLI_ONLY_VARIABLES = ['WITH_ASSUMED_ROLE_WEB_IDENTITY_TOKEN_FILE', RESOLVING_PROFILE] as const;
 
 export interface ChildCredentials {
   accessKeyId: string;
@@ -42,7 +29,7 @@ export interface ChildEndpoint {
 
 export type ChildEnvironmentInput = {
   /** The wrapper's own environment: it passes through (Jenkins' process cookies must survive). */
-  parent: Readonly<Record<string, string | undefined>>;
+  parent: Environment;
   /** Variables from --env-file files: below the parent's, as dotenv does. */
   files?: Readonly<Record<string, string>>;
   /** Becomes AWS_REGION and AWS_DEFAULT_REGION when known. */

@@ -108,9 +108,17 @@ class Relay {
     }
   }
 
-  /** Stops reading `graceMs` from now: what processes the command left behind write after that is cut, never shown unmasked. */
+  /**
+   * Stops reading once `graceMs` passed with nothing waiting for the target: what the
+   * command wrote is all relayed, however slow the reader; what processes it left
+   * behind write after that is cut, never shown unmasked.
+   */
   finish(graceMs: number): void {
-    this.cutTimer ??= setTimeout(() => this.source?.destroy(), graceMs);
+    if (this.cutTimer !== undefined) return;
+    const arm = () => {
+      this.cutTimer = setTimeout(() => (this.waiting ? arm() : this.source?.destroy()), graceMs);
+    };
+    arm();
   }
 
   /** Writes the pieces; false (pause reading) while some wait in the target's queue, or the target failed. */

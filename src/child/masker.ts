@@ -13,6 +13,7 @@
 // escape search finds. What the output is made of decides between the first two,
 // from a sample of it taken every 16 MB; the escape search always runs.
 
+import { bytePlaces, choosePlan, type Place, type Plan, SAMPLING, type Sampling, type WindowSearch, windowSearch } from './mask-planner.ts';
 import { literalAt, matchBackward, matchForward, NEEDS_MORE, type SecretUnits, unicodeEscapeAt, unitsOf } from './secret-forms.ts';
 
 const MASK = Buffer.from('****');
@@ -22,53 +23,9 @@ const PERCENT = 0x25;
 /** JSON's two-byte escapes of a character: \/ \" \\. */
 const SHORT_ESCAPED = new Set([0x2f, 0x22, 0x5c]);
 
-/** How much output to sample before choosing the searches, and how often to choose again. */
-export interface Sampling {
-  bytes: number;
-  every: number;
-}
-const SAMPLING: Sampling = { bytes: 16 * 1024, every: 16 * 1024 * 1024 };
-
-/** Where a byte or a window sits in a secret: the unit it begins at. */
-export interface Place {
-  secret: SecretUnits;
-  index: number;
-}
-
-/** A byte to look for, and every place in the secrets it covers that holds it. */
-export interface ByteSearch {
-  byte: number;
-  places: Place[];
-}
-
-/** The Wu-Manber tables over one window of each secret, all of one length. */
-interface WindowSearch {
-  length: number;
-  /** By the two bytes ending a window of the output: how far it may move on. */
-  shift: Uint8Array;
-  /** By the two bytes a secret's window ends with: those windows. */
-  ending: Map<number, { place: Place; bytes: Uint8Array }[]>;
-}
-
-interface Plan {
-  bytes: ByteSearch[];
-  windows: WindowSearch | undefined;
-}
-
-/** Windows shorter than this are not worth a Wu-Manber scan (its skips are as long as the windows). */
-const MIN_WINDOW = 8;
-/** Longer skips than this do not fit the shift table's bytes, and gain little more. */
-const MAX_WINDOW = 32;
-
-/**
- * Cost model, in nanoseconds, measured on a 2-core machine (a micro-benchmark of
- * Buffer#indexOf and of the scan loop): one memchr pass over a 16 KB sample, one find
- * and its match, one Wu-Manber step, and one window ending like a secret's.
- */
-const COST = { pass: 400, hit: 50, step: 4, window: 30 };
-
 /** Matches as sortable numbers: start, then the longer first at a start. */
 const LENGTH_BITS = 2 ** 20;
+const matchKey = (start: number, end: number) => start * LENGTH_BITS + (LENGTH_BITS - 1 - (end - start));
 
 /**
  * `mask` returns what can be shown of the bytes so far, as slices of the input
@@ -98,7 +55,6 @@ export class Masker {
   private found = new Float64Array(64);
   private count = 0;
   /** Where the last form `around` matched ends. */
-  private matchEnd = 0;
 
   constructor(secrets: readonly string[], sampling: Sampling = SAMPLING) {
     this.sampling = sampling;
@@ -223,14 +179,15 @@ export class Masker {
     return { shown, until: Math.max(position, heldLength) };
   }
 
-  private record(start: number): void {
-    if (start < 0) return;
+  /** Keeps a match found (its key), or nothing for -1. */
+  private record(key: number): void {
+    if (key < 0) return;
     if (this.count === this.found.length) {
       const grown = new Float64Array(this.found.length * 2);
       grown.set(this.found);
       this.found = grown;
     }
-    this.found[this.count] = start * LENGTH_BITS + (LENGTH_BITS - 1 - (this.matchEnd - start));
+    this.found[this.count] = key;
     this.count += 1;
   }
 
@@ -284,19 +241,15 @@ export class Masker {
   /**
    * The form around a find: units [index, index + units) of `secret` are the
    * `length` bytes at `at` (bytes as they are, or an escape). The secret as it is is
-   * tried first; then the alternatives, both ways. Its start, or -1; its end in matchEnd.
+   * tried first; then the alternatives, both ways. The form as a match key, or -1.
    */
   private around(data: Buffer, at: number, length: number, secret: SecretUnits, index: number, units: number): number {
-    if (length === units && secret.ascii && literalAt(data, at - index, secret)) {
-      this.matchEnd = at - index + secret.literal.length;
-      return at - index;
-    }
+    if (length === units && secret.ascii && literalAt(data, at - index, secret))
+      return matchKey(at - index, at - index + secret.literal.length);
     const start = matchBackward(data, at, 0, secret, index);
     if (start < 0) return -1;
     const stop = matchForward(data, at + length, data.length, secret, index + units);
-    if (stop < 0) return -1;
-    this.matchEnd = stop;
-    return start;
+    return stop < 0 ? -1 : matchKey(start, stop);
   }
 
   /**
@@ -343,99 +296,4 @@ function percentEscapeAt(data: Buffer, at: number, end: number): number {
   const code = high * 16 + low;
   const char = String.fromCharCode(code);
   return encodeURIComponent(char) === char ? -1 : code;
-}
-
-/** Where each byte sits in the (ASCII) secrets: what the byte search can look for. */
-export function bytePlaces(secrets: readonly SecretUnits[]): Map<number, Place[]> {
-  const places = new Map<number, Place[]>();
-  for (const secret of secrets) {
-    if (!secret.ascii) continue;
-    for (let index = 0; index < secret.literal.length; index += 1) {
-      const byte = secret.literal[index] as number;
-      places.set(byte, [...(places.get(byte) ?? []), { secret, index }]);
-    }
-  }
-  return places;
-}
-
-/**
- * The Wu-Manber tables over a window of each secret: from its middle (STS tokens
- * share their first bytes), as long as the shortest secret allows, up to 32 bytes.
- * None when a secret is too short for a window worth it, or not ASCII.
- */
-function windowSearch(secrets: readonly SecretUnits[]): WindowSearch | undefined {
-  if (secrets.length === 0 || secrets.some((secret) => !secret.ascii)) return undefined;
-  const length = Math.min(MAX_WINDOW, ...secrets.map((secret) => secret.literal.length));
-  if (length < MIN_WINDOW) return undefined;
-  const shift = new Uint8Array(65536).fill(length - 1);
-  const ending = new Map<number, { place: Place; bytes: Uint8Array }[]>();
-  for (const secret of secrets) {
-    const index = Math.floor((secret.literal.length - length) / 2);
-    const bytes = secret.literal.subarray(index, index + length);
-    for (let k = 1; k < length; k += 1) {
-      const key = ((bytes[k - 1] as number) << 8) | (bytes[k] as number);
-      shift[key] = Math.min(shift[key] as number, length - 1 - k);
-    }
-    const key = ((bytes[length - 2] as number) << 8) | (bytes[length - 1] as number);
-    ending.set(key, [...(ending.get(key) ?? []), { place: { secret, index }, bytes }]);
-  }
-  return { length, shift, ending };
-}
-
-/**
- * The bytes to look for so that every secret is found, chosen from `counts` (how
- * often each byte value occurred in a sample of the output): a weighted set cover,
- * each step taking the byte with the least cost per secret it adds, a pass plus
- * its finds. Mostly one byte the output rarely holds that all the secrets contain.
- */
-export function chooseBytes(secrets: readonly SecretUnits[], placesOf: Map<number, Place[]>, counts: Uint32Array): ByteSearch[] {
-  const chosen: ByteSearch[] = [];
-  let left = new Set(secrets);
-  while (left.size > 0) {
-    let best: { byte: number; cost: number; covers: Set<SecretUnits> } | undefined;
-    for (const [byte, places] of placesOf) {
-      const covers = new Set(places.filter((place) => left.has(place.secret)).map((place) => place.secret));
-      if (covers.size === 0) continue;
-      const finds = places.filter((place) => covers.has(place.secret)).length;
-      const cost = (COST.pass + (counts[byte] as number) * finds * COST.hit) / covers.size;
-      if (best === undefined || cost < best.cost) best = { byte, cost, covers };
-    }
-    if (best === undefined) {
-      // Not ASCII: looked for by its own first byte; the escape search finds it escaped.
-      for (const secret of left) chosen.push({ byte: secret.literal[0] as number, places: [{ secret, index: 0 }] });
-      break;
-    }
-    const { byte, covers } = best;
-    chosen.push({ byte, places: (placesOf.get(byte) ?? []).filter((place) => covers.has(place.secret)) });
-    left = new Set([...left].filter((secret) => !covers.has(secret)));
-  }
-  return chosen;
-}
-
-/** What a Wu-Manber scan of `sample` costs, in the model's nanoseconds. */
-function windowCost(search: WindowSearch, sample: Uint8Array): number {
-  let cost = 0;
-  for (let at = search.length - 1; at < sample.length; ) {
-    const step = search.shift[((sample[at - 1] as number) << 8) | (sample[at] as number)] as number;
-    cost += step > 0 ? COST.step : COST.window;
-    at += step > 0 ? step : 1;
-  }
-  return cost;
-}
-
-const byteCost = (searches: readonly ByteSearch[], counts: Uint32Array) =>
-  searches.reduce((sum, { byte, places }) => sum + COST.pass + (counts[byte] as number) * places.length * COST.hit, 0);
-
-/** Bytes, or the Wu-Manber scan: whichever the sample says costs less. */
-function choosePlan(
-  secrets: readonly SecretUnits[],
-  placesOf: Map<number, Place[]>,
-  windows: WindowSearch | undefined,
-  counts: Uint32Array,
-  sample: Uint8Array | undefined,
-): Plan {
-  const bytes = chooseBytes(secrets, placesOf, counts);
-  if (windows === undefined || sample === undefined || windowCost(windows, sample) >= byteCost(bytes, counts))
-    return { bytes, windows: undefined };
-  return { bytes: [], windows };
 }

@@ -15,7 +15,7 @@ import { accessSync, closeSync, constants, fstatSync, openSync, rmSync, statSync
 import { type OnReadOpts, Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigurationError } from '../errors.ts';
+import { ConfigurationError } from '../domain/errors.ts';
 import { makePrivateFolder, temporaryBase } from './private-folder.ts';
 
 export interface OutputPipe {

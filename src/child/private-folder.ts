@@ -3,10 +3,12 @@
 // base nobody else can rename entries of, and checked after use where a path is
 // opened. A TMPDIR that others may write to without the sticky bit would let them
 // rename our folder and put theirs in its place: it is bypassed, with one line.
+
 import { lstatSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationError } from '../errors.ts';
+import type { Environment } from '../domain/environment.ts';
+import { ConfigurationError } from '../domain/errors.ts';
 
 const STICKY = 0o1000;
 
@@ -20,7 +22,7 @@ export function unsafeBase(path: string, uid = process.getuid?.()): string | und
 }
 
 /** The user's cache folder for with-assumed-role: $XDG_CACHE_HOME or ~/.cache, then with-assumed-role. */
-export function userCacheFolder(env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function userCacheFolder(env: Environment = process.env): string {
   const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
   return join(base, 'with-assumed-role');
 }

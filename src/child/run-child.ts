@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { CommandNotExecutableError, CommandNotFoundError } from '../errors.ts';
+import { CommandNotExecutableError, CommandNotFoundError } from '../domain/errors.ts';
 import type { MaskedRelay } from './mask-stream.ts';
 import { forwardSignals } from './signals.ts';
 

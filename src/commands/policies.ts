@@ -2,13 +2,13 @@
 // Terraform, on stdout or (--out-dir) one file per account.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ConfigurationError } from '../errors.ts';
+import { ConfigurationError } from '../domain/errors.ts';
+import { partitionOfRegion } from '../domain/partition.ts';
 import type { CrossAccountSetup } from '../iam/policy-documents.ts';
 import { cloudFormationParts, renderCloudFormation } from '../iam/render-cloudformation.ts';
 import { renderPoliciesJson } from '../iam/render-json.ts';
 import { renderTerraform, terraformParts } from '../iam/render-terraform.ts';
 import type { PoliciesOptions } from '../options/command-options.ts';
-import { partitionOfRegion } from '../options/partition.ts';
 import type { CommandIo } from './command-io.ts';
 
 /** The files --out-dir gets: account B's first, as it is deployed first. */

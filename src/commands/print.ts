@@ -1,5 +1,6 @@
 // print: credentials to stdout on purpose, for eval, credential_process or scripts.
 
+import { assumeRole } from '../credentials/assume.ts';
 import {
   type CacheContent,
   type CachedCredentials,
@@ -12,21 +13,20 @@ import {
   withCacheLock,
   writeCache,
 } from '../credentials/credential-cache.ts';
-import { UsageError } from '../errors.ts';
-import { assumeRole } from '../library.ts';
-import { type PrintOptions, roleRequestOf } from '../options/command-options.ts';
-import { droppedTagsLine } from '../options/session-attributes.ts';
+import type { Environment } from '../domain/environment.ts';
+import { UsageError } from '../domain/errors.ts';
+import { roleRequestOf } from '../domain/role-request.ts';
+import { droppedTagsLine } from '../domain/session-attributes.ts';
+import type { PrintOptions } from '../options/command-options.ts';
 import { formatCredentials, type PrintableCredentials } from '../output/format-credentials.ts';
 import { createReporter, describeAssumed, type Reporter } from '../output/reporter.ts';
 import type { CommandIo } from './command-io.ts';
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 function requestOf(options: PrintOptions): CachedRequest | undefined {
   return options.target === undefined ? undefined : roleRequestOf(options.target, options.source);
 }
 
-async function assume(request: CachedRequest, env: Env, reporter: Reporter): Promise<CachedCredentials> {
+async function assume(request: CachedRequest, env: Environment, reporter: Reporter): Promise<CachedCredentials> {
   const assumed = await assumeRole({ ...request, env, log: reporter.verbose });
   reporter.info(`assumed ${describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration)}`);
   return {
@@ -49,7 +49,7 @@ const usable = (content: CacheContent | undefined, request: CachedRequest): Cach
  * Credentials from the cache while fresh; else assumed with the caller's own source,
  * as its environment has it now, and written back, under a lock.
  */
-async function throughCache(file: string, options: PrintOptions, env: Env, reporter: Reporter): Promise<CachedCredentials> {
+async function throughCache(file: string, options: PrintOptions, env: Environment, reporter: Reporter): Promise<CachedCredentials> {
   await checkCacheFolder(file);
   const cached = await readCache(file);
   // A call that gives no role takes the recorded request, with its own network settings (never recorded: a proxy URL may hold a password).

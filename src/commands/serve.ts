@@ -3,12 +3,13 @@
 // block form's mechanism; usable on its own.
 
 import { dirname, resolve } from 'node:path';
-import { ConfigurationError, InternalError, UsageError } from '../errors.ts';
-import { assumeRole } from '../library.ts';
-import { type RoleTarget, roleRequestOf, type ServeCredentials, type ServeOptions } from '../options/command-options.ts';
+import { assumeRole } from '../credentials/assume.ts';
+import { isJenkins } from '../domain/environment.ts';
+import { ConfigurationError, InternalError, UsageError } from '../domain/errors.ts';
+import { type RoleTarget, roleRequestOf } from '../domain/role-request.ts';
+import { droppedTagsLine, hasSessionAttributes, NO_SESSION_ATTRIBUTES } from '../domain/session-attributes.ts';
+import type { ServeCredentials, ServeOptions } from '../options/command-options.ts';
 import { reproductionLine } from '../options/reproduce.ts';
-import { droppedTagsLine, hasSessionAttributes, NO_SESSION_ATTRIBUTES } from '../options/session-attributes.ts';
-import { isJenkins } from '../options/session-name.ts';
 import { createReporter, describeAssumed } from '../output/reporter.ts';
 import { brokerCredentialsOf, runBackground, type ServeRecord, startBackground, stsRegionOf, writeProfile } from '../serve/broker.ts';
 import { findAnchor } from '../serve/process-anchor.ts';

@@ -1,10 +1,12 @@
 // verify: assume the role, then see per region whether ec2:DescribeInstances works
 // and how many instances it shows: the seed's manual check as one command.
-import { countInstances, type RegionCheck } from '../checks/count-instances.ts';
-import { ExitCode } from '../errors.ts';
-import { assumeRole } from '../library.ts';
-import { roleRequestOf, type VerifyOptions } from '../options/command-options.ts';
-import { accountOfArn } from '../options/role-arn.ts';
+
+import { assumeRole } from '../credentials/assume.ts';
+import { countInstances, type RegionCheck } from '../diagnostics/count-instances.ts';
+import { ExitCode } from '../domain/errors.ts';
+import { accountOfArn } from '../domain/role-arn.ts';
+import { roleRequestOf } from '../domain/role-request.ts';
+import type { VerifyOptions } from '../options/command-options.ts';
 import { createReporter } from '../output/reporter.ts';
 import type { CommandIo } from './command-io.ts';
 

@@ -9,9 +9,9 @@ import { rmSync } from 'node:fs';
 import { lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { ConfigurationError, TemporaryFailureError } from '../errors.ts';
-import type { RoleRequest } from '../options/command-options.ts';
-import { NO_SESSION_ATTRIBUTES } from '../options/session-attributes.ts';
+import { ConfigurationError, TemporaryFailureError } from '../domain/errors.ts';
+import type { RoleRequest } from '../domain/role-request.ts';
+import { NO_SESSION_ATTRIBUTES } from '../domain/session-attributes.ts';
 
 /** What the cache records of the request: a RoleRequest (JSON keeps no undefined keys). */
 export type CachedRequest = Partial<

@@ -1,54 +1,13 @@
 // A classified STS failure -> the wrapper error a user sees: what went wrong,
 // where to look, and one line to fix it. Pure.
-import { ConfigurationError, InternalError, StsRefusedError, TemporaryFailureError, type WithAssumedRoleError } from '../errors.ts';
-import {
-  OIDC_AUDIENCE,
-  oidcProviderArn,
-  oidcProviderPath,
-  oidcTrustStatement,
-  sourcePermissionPolicy,
-  targetTrustPolicy,
-} from '../iam/policy-documents.ts';
-import { formatDuration } from '../options/duration.ts';
-import { parseRoleArn } from '../options/role-arn.ts';
-import type { SessionAttributes } from '../options/session-attributes.ts';
+
+import { formatDuration } from '../domain/duration.ts';
+import { ConfigurationError, InternalError, StsRefusedError, TemporaryFailureError, type WithAssumedRoleError } from '../domain/errors.ts';
+import { parseIdentityArn, parseRoleArn } from '../domain/role-arn.ts';
+import { sourcePermissionPolicy, targetTrustPolicy } from '../iam/policy-documents.ts';
+import { webIdentityRefusal } from './explain-web-identity.ts';
+import { type FailureContext, indent } from './failure-context.ts';
 import type { StsFailure } from './sts-failure.ts';
-import { describeClaims, describeExpiry, type WebIdentityToken } from './web-identity-token.ts';
-
-export interface FailureContext {
-  roleArn: string;
-  durationSeconds: number;
-  region: string;
-  /** 'STS (https://sts.us-east-1.amazonaws.com)' or the --endpoint-url. */
-  endpoint: string;
-  sourceLabel: string;
-  /** From GetCallerIdentity, when it answered. */
-  sourceIdentityArn?: string | undefined;
-  attempts: number;
-  assumeTimeoutSeconds: number;
-  externalId?: string | undefined;
-  /** The proxy requests went through, shown without its password. */
-  proxy?: string | undefined;
-  /** Tags, source identity and session policies asked for. */
-  session?: SessionAttributes | undefined;
-  /** The id token the role was asked for with (AssumeRoleWithWebIdentity). */
-  webIdentity?: WebIdentityToken | undefined;
-}
-
-/** `arn:aws:sts::123:assumed-role/AssumeRoleInA/i-0abc` -> account 123, role AssumeRoleInA. */
-export function parseIdentityArn(arn: string): { partition: string; account: string; role?: string; user?: string } | undefined {
-  const match = /^arn:([\w-]+):(?:sts|iam)::(\d{12}):(assumed-role|role|user)\/(?:.*\/)?([^/]+?)(?:\/[^/]+)?$/.exec(arn);
-  if (match === null) return undefined;
-  const [, partition = 'aws', account = '', type, name = ''] = match;
-  if (type === 'user') return { partition, account, user: name };
-  const assumed = /^arn:[\w-]+:sts::\d{12}:assumed-role\/([^/]+)\//.exec(arn);
-  return { partition, account, role: assumed?.[1] ?? name };
-}
-
-const indent = (json: unknown) =>
-  JSON.stringify(json, null, 2)
-    .split('\n')
-    .map((line) => `    ${line}`);
 
 function accessDenied(failure: StsFailure, context: FailureContext): StsRefusedError {
   const target = parseRoleArn(context.roleArn);
@@ -101,63 +60,6 @@ function accessDenied(failure: StsFailure, context: FailureContext): StsRefusedE
       ...indent(permission),
     ],
   });
-}
-
-/**
- * AssumeRoleWithWebIdentity refused the token: what the token says (decoded here,
- * never verified, never printed whole) against what STS and the trust policy need.
- */
-function webIdentityRefusal(failure: StsFailure, token: WebIdentityToken, context: FailureContext): WithAssumedRoleError {
-  const claims = token.claims;
-  const said = `STS said: ${failure.message}`;
-  const described = `token: ${describeClaims(claims, Date.now())}`;
-  const target = parseRoleArn(context.roleArn);
-  const issuer = claims.iss ?? '<issuer>';
-  const policiesLine = `withAssumedRole policies --target-account ${target?.account ?? '<account A>'} --role ${target?.name ?? '<role>'} --oidc-issuer ${issuer} --oidc-subject '${claims.sub ?? '<subject>'}'`;
-  switch (failure.code) {
-    case 'ExpiredTokenException':
-    case 'ExpiredToken':
-      return new StsRefusedError(
-        failure.code,
-        `web identity token ${token.path}: ${describeExpiry(claims, Date.now())} (ExpiredTokenException)`,
-        {
-          fix: 'bind a fresh token: the OpenID Connect credentials mint one per binding; a refresh needs the file rewritten with a new one',
-          details: [said, described],
-        },
-      );
-    case 'IDPRejectedClaim':
-      return new StsRefusedError(failure.code, `web identity token ${token.path}: a claim was rejected (IDPRejectedClaim)`, {
-        fix: "check the token's claims against the IAM OIDC provider and the role's trust policy; the claim templates of the OpenID Connect credentials set them",
-        details: [said, described],
-      });
-    case 'InvalidIdentityToken':
-      return new StsRefusedError(failure.code, `web identity token ${token.path}: STS does not accept it (InvalidIdentityToken)`, {
-        fix: `account ${target?.account ?? 'A'} needs an IAM OIDC provider for ${issuer} with client ID ${OIDC_AUDIENCE}, and the token's audience must be ${OIDC_AUDIENCE}: ${policiesLine} prints both`,
-        details: [said, described],
-      });
-    default: {
-      if (!failure.code.startsWith('AccessDenied')) {
-        return new StsRefusedError(failure.code, `web identity token ${token.path}: STS refused it (${failure.code})`, {
-          fix: policiesLine,
-          details: [said, described],
-        });
-      }
-      const statement = oidcTrustStatement(target?.partition ?? 'aws', target?.account ?? '<account A>', {
-        issuer,
-        subjects: [claims.sub ?? '<subject>'],
-      });
-      const path = oidcProviderPath(issuer);
-      return new StsRefusedError(failure.code, `${context.roleArn}: AccessDenied: its trust policy does not accept this token`, {
-        fix: `${policiesLine} prints the provider and the trust policy`,
-        details: [
-          said,
-          described,
-          `the trust policy must trust ${oidcProviderArn(target?.partition ?? 'aws', target?.account ?? '<account A>', issuer)} with ${path}:aud = ${OIDC_AUDIENCE} and ${path}:sub matching the token's subject; a statement that does:`,
-          ...indent(statement),
-        ],
-      });
-    }
-  }
 }
 
 /** STS packs tags and session policies into one limited space: say what takes it. */

@@ -2,17 +2,15 @@
 // arguments, the environment variables that can change what it asks STS for, and
 // its env files' bytes. Equal keys, equal requests; the cache records the keys it
 // answered, so that the launcher can answer them without loading the CLI. Pure.
+
 import { createHash } from 'node:crypto';
+import type { Environment } from '../domain/environment.ts';
 
 /** Variables that can change a run's request or its source: settings, AWS's, Jenkins', the user's. */
 const RELEVANT =
   /^(?:WITH_ASSUMED_ROLE_|AWS_)|^(?:JENKINS_URL|BUILD_ID|BUILD_NUMBER|JOB_NAME|BRANCH_NAME|GIT_COMMIT|NODE_NAME|USER|LOGNAME|USERNAME|HOME)$/;
 
-export function invocationKey(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-  envFiles: readonly Uint8Array[],
-): string {
+export function invocationKey(argv: readonly string[], env: Environment, envFiles: readonly Uint8Array[]): string {
   const variables = Object.keys(env)
     .filter((name) => RELEVANT.test(name) && env[name] !== undefined)
     .sort()
@@ -33,7 +31,7 @@ export function flagValue(argv: readonly string[], name: string): string | undef
 }
 
 /** The env files a run reads: --env-file values in argv, else WITH_ASSUMED_ROLE_ENV_FILE's (':'-separated). */
-export function envFilePaths(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+export function envFilePaths(argv: readonly string[], env: Environment): string[] {
   const given = argv.flatMap((word, index) =>
     word === '--env-file' ? [argv[index + 1] ?? ''] : word.startsWith('--env-file=') ? [word.slice('--env-file='.length)] : [],
   );

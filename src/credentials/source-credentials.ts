@@ -3,10 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { HandlerOptions } from '../aws/http-handler.ts';
 import { loadProvidersSdk } from '../aws/load-sdk.ts';
-import { ConfigurationError, StsRefusedError } from '../errors.ts';
-import { RESOLVING_PROFILE } from '../options/definitions.ts';
+import type { Environment } from '../domain/environment.ts';
+import { ConfigurationError, StsRefusedError } from '../domain/errors.ts';
 import {
-  type Environment,
   hasDefaultSection,
   instanceMetadataSettings,
   isRoleSessionSource,
@@ -67,21 +66,13 @@ async function callStep(step: SourceStep, request: SourceRequest, env: Environme
   switch (step.kind) {
     case 'profile': {
       const { configFile, credentialsFile } = sharedFilePaths(env);
-      // A credential_process of this profile runs with this mark in its environment (checkNotResolvingItself).
-      const before = process.env[RESOLVING_PROFILE];
-      process.env[RESOLVING_PROFILE] = step.profile as string;
-      try {
-        return await sdk.fromIni({
-          profile: step.profile as string,
-          filepath: credentialsFile,
-          configFilepath: configFile,
-          clientConfig,
-          ignoreCache: true,
-        })();
-      } finally {
-        if (before === undefined) delete process.env[RESOLVING_PROFILE];
-        else process.env[RESOLVING_PROFILE] = before;
-      }
+      return sdk.fromIni({
+        profile: step.profile as string,
+        filepath: credentialsFile,
+        configFilepath: configFile,
+        clientConfig,
+        ignoreCache: true,
+      })();
     }
     case 'web-identity':
       return sdk.fromTokenFile({

@@ -2,10 +2,9 @@
 // from the environment alone. Pure: dry runs, doctor and errors describe it.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Environment } from '../domain/environment.ts';
 
 export type SourceKind = 'environment' | 'profile' | 'web-identity' | 'container' | 'instance-metadata';
-
-export type Environment = Readonly<Record<string, string | undefined>>;
 
 export interface SourceStep {
   kind: SourceKind;

@@ -1,8 +1,8 @@
 // An OIDC id token (a JWT) in a file: read at each assumption, its claims decoded
 // for messages only (never verified here: STS verifies it), never shown whole.
 import { readFileSync } from 'node:fs';
-import { ConfigurationError } from '../errors.ts';
-import { formatDuration } from '../options/duration.ts';
+import { formatDuration } from '../domain/duration.ts';
+import { ConfigurationError } from '../domain/errors.ts';
 
 export interface TokenClaims {
   iss?: string | undefined;

@@ -20,13 +20,6 @@ export interface OptionSpec {
   perCommand?: Partial<Record<CommandName, Partial<Pick<OptionSpec, 'description' | 'defaultDescription' | 'choices'>>>>;
 }
 
-/**
- * Set by the CLI, in its own environment, to the profile it is resolving source
- * credentials from, so that a credential_process of that profile which runs the CLI
- * again knows (not a setting: outside the prefix).
- */
-export const RESOLVING_PROFILE = '_WITH_ASSUMED_ROLE_RESOLVING_PROFILE';
-
 /** Settings in the environment (and in --env-file files) carry this prefix. */
 export const ENV_PREFIX = 'WITH_ASSUMED_ROLE_';
 

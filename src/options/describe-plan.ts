@@ -1,10 +1,12 @@
 // The resolved plan as a dry run prints it: what would be asked of STS and run. Pure.
-import type { RegionOrigin } from '../credentials/assume-role.ts';
+
 import type { SourceStep } from '../credentials/source-plan.ts';
+import type { RegionOrigin } from '../credentials/sts-region.ts';
+import { formatDuration } from '../domain/duration.ts';
+import type { RoleTarget } from '../domain/role-request.ts';
+import { droppedTagsLine } from '../domain/session-attributes.ts';
 import { shellQuote } from '../output/shell-words.ts';
-import type { ExecOptions, RoleTarget } from './command-options.ts';
-import { formatDuration } from './duration.ts';
-import { droppedTagsLine } from './session-attributes.ts';
+import type { ExecOptions } from './command-options.ts';
 
 /** `eu-west-1 (given)`: a region and where it came from, for plans and doctor. */
 export function describeRegion(region: string, origin: RegionOrigin): string {

@@ -2,7 +2,7 @@
 // yargs itself uses) and the same option definitions. Full yargs, whose help
 // layout costs ~15 ms at start-up, is loaded only for --help and --version.
 import parse from 'yargs-parser';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../domain/errors.ts';
 import { type CommandName, OPTIONS, type OptionSpec, optionsOf } from './definitions.ts';
 
 export const COMMAND_NAMES: readonly CommandName[] = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor'];

@@ -2,7 +2,7 @@
 // and their WITH_ASSUMED_ROLE_* entries are settings.
 import { readFile } from 'node:fs/promises';
 import dotenv from 'dotenv';
-import { ConfigurationError } from '../errors.ts';
+import { ConfigurationError } from '../domain/errors.ts';
 
 export interface EnvFile {
   path: string;

@@ -1,6 +1,8 @@
 // Settings from three places, merged by precedence: flags > environment > env files.
+
 import { delimiter } from 'node:path';
-import { UsageError } from '../errors.ts';
+import type { Environment } from '../domain/environment.ts';
+import { UsageError } from '../domain/errors.ts';
 import { type CommandName, ENV_PREFIX, envVarName, OPTIONS, type OptionName, type OptionSpec, optionsOf } from './definitions.ts';
 
 export type SettingValue = string | boolean | string[];
@@ -39,7 +41,7 @@ const KNOWN = new Map<string, OptionName>((Object.keys(OPTIONS) as OptionName[])
  */
 export function settingsFromVariables(
   command: CommandName,
-  variables: Readonly<Record<string, string | undefined>>,
+  variables: Environment,
   origin: Exclude<SettingOrigin, 'flag'>,
   label?: string,
 ): Settings {

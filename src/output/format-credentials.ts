@@ -1,8 +1,10 @@
 // Credentials as `print` writes them on purpose: export lines for eval, the AWS
 // credential_process JSON, or JSON for scripts. Pure.
-import { OVERRIDING_VARIABLES } from '../child/child-environment.ts';
-import type { PrintFormat } from '../options/command-options.ts';
+import { OVERRIDING_VARIABLES } from '../domain/environment.ts';
 import { shellWord } from './shell-words.ts';
+
+/** What `print --format` takes. */
+export type PrintFormat = 'env' | 'process' | 'json';
 
 export interface PrintableCredentials {
   accessKeyId: string;

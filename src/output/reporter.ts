@@ -1,7 +1,9 @@
 // The wrapper's own voice on stderr: one line by default, steps with --verbose,
 // nothing but errors with --quiet. Never handed a secret.
-import { isWithAssumedRoleError } from '../errors.ts';
-import type { Verbosity } from '../options/command-options.ts';
+import { isWithAssumedRoleError } from '../domain/errors.ts';
+
+/** How much the wrapper says: --quiet, the default, --verbose. */
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
 export const PREFIX = 'withAssumedRole: ';
 

@@ -8,15 +8,17 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { configuredEndpoint } from '../aws/endpoints.ts';
-import type { NetworkSettings } from '../aws/proxy-rules.ts';
 import { type CredentialEndpoint, type Served, startCredentialEndpoint } from '../child/credential-endpoint.ts';
-import { resolveStsRegion, stsHandler, type TemporaryCredentials } from '../credentials/assume-role.ts';
+import { type AssumeRoleResult, assumeRole } from '../credentials/assume.ts';
+import type { TemporaryCredentials } from '../credentials/assume-role.ts';
 import { Refresher } from '../credentials/refresher.ts';
 import { type AwsCredentials, resolveSourceCredentials } from '../credentials/source-credentials.ts';
-import type { Environment } from '../credentials/source-plan.ts';
-import { InternalError } from '../errors.ts';
-import { type AssumeRoleResult, assumeRole } from '../library.ts';
-import type { RoleRequest } from '../options/command-options.ts';
+import { stsHandler } from '../credentials/sts-client.ts';
+import { resolveStsRegion } from '../credentials/sts-region.ts';
+import { type Environment, RESOLVING_PROFILE } from '../domain/environment.ts';
+import { InternalError } from '../domain/errors.ts';
+import type { NetworkSettings } from '../domain/network.ts';
+import type { RoleRequest } from '../domain/role-request.ts';
 import { formatError } from '../output/reporter.ts';
 import { type ProcessAnchor, stillRunning } from './process-anchor.ts';
 import {
@@ -121,6 +123,11 @@ function networkVariables(network: NetworkSettings): Record<string, string> {
   };
 }
 
+function withoutMark(env: Environment): Environment {
+  const { [RESOLVING_PROFILE]: _mark, ...rest } = env;
+  return rest;
+}
+
 /** What the broker is handed on its stdin: the role's credentials, which its endpoint serves, never on disk. */
 interface Handover {
   role: { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string };
@@ -144,7 +151,8 @@ export async function startBackground(
     const child = spawn(process.execPath, ['--', entry, 'serve', '--background', '--dir', dir], {
       detached: true,
       stdio: ['pipe', log, log, 'pipe'],
-      env: { ...process.env, ...networkVariables(network) },
+      // Not the mark of the profile this process resolved (cli.ts): the broker resolves it again itself.
+      env: { ...withoutMark(process.env), ...networkVariables(network) },
     });
     const handover: Handover = { role: { ...role, expiration: role.expiration.toISOString() } };
     child.stdin?.end(JSON.stringify(handover));

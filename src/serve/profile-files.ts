@@ -1,7 +1,9 @@
 // What `serve` writes into its folder for other processes: an AWS config whose
 // profile runs `sh credentials.sh`, which prints the credential_process JSON the
 // broker keeps fresh; and the variables a Jenkins block's body gets. Pure.
+
 import type { AwsCredentials } from '../credentials/source-credentials.ts';
+import type { Environment } from '../domain/environment.ts';
 import { shellWord } from '../output/shell-words.ts';
 
 /** The profile the body's AWS tools use, and the one holding the source in `source` mode. */
@@ -173,7 +175,7 @@ export interface BodyCheck {
   relativeUri: boolean;
 }
 
-export function checkBodyEnvironment(env: Readonly<Record<string, string | undefined>>): BodyCheck {
+export function checkBodyEnvironment(env: Environment): BodyCheck {
   const set = (name: string) => (env[name] ?? '') !== '';
   // botocore takes environment keys when AWS_ACCESS_KEY_ID is set (and fails without the secret); a secret alone does nothing.
   return {

@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigurationError } from '../errors.ts';
+import { ConfigurationError } from '../domain/errors.ts';
 import { FILES } from './profile-files.ts';
 
 /** The folder as an absolute path, once it is a directory of ours that nobody else can enter. */

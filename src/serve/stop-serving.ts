@@ -3,7 +3,7 @@
 // mode the role's credentials the AWS CLI cached in ~/.aws/cli/cache for this session.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Environment } from '../credentials/source-plan.ts';
+import type { Environment } from '../domain/environment.ts';
 import { processFacts } from './process-anchor.ts';
 import { FILES } from './profile-files.ts';
 import { readFolderFile } from './serve-folder.ts';

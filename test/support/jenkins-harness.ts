@@ -86,7 +86,8 @@ export function startPipeline(
   const groovy: [string, string[]] = ['groovy', [harness, libraryRoot(), script, consoleLog, workspace, setupFile]];
   const [file, args] = place.netns === undefined ? groovy : ['ip', ['netns', 'exec', place.netns, groovy[0], ...groovy[1]]];
   const agent = execa(file, args, {
-    env: { ...env, JAVA_HOME },
+    // The JVM's temporary files (and no hsperfdata) in the run's TMPDIR, not /tmp.
+    env: { ...env, JAVA_HOME, JAVA_OPTS: `-XX:-UsePerfData -Djava.io.tmpdir=${tmpdir()}` },
     extendEnv: false,
     reject: false,
     timeout: 120_000,

@@ -314,6 +314,25 @@ export class StsTestServer {
     return server;
   }
 
+  /** Back to how it started, but for its users and roles: no faults, no log, no planned answers. */
+  reset(): void {
+    this.faults = {};
+    this.imdsFaults = {};
+    this.lifetimeSeconds = undefined;
+    this.ec2Instances = {};
+    this.ec2Denied = new Set();
+    this.calls.length = 0;
+    this.imdsCalls.length = 0;
+    this.containerCalls.length = 0;
+    this.containerToken = undefined;
+    this.nextCredentials.length = 0;
+    this.expiry = 'time';
+    this.webIdentityTokens.clear();
+    this.oidcProviders.clear();
+    this.oidcTrusts.clear();
+    this.onCall = undefined;
+  }
+
   get url(): string {
     return `http://${this.host}:${this.port}`;
   }
@@ -391,16 +410,6 @@ export class StsTestServer {
 
   assumeRoleCalls(): StsCall[] {
     return this.calls.filter((call) => call.action === 'AssumeRole');
-  }
-
-  /**
-   * The shortest time between two AssumeRole calls, in ms. A refresher that waits for
-   * half the lifetime keeps it at least that long however slow the machine (slowness
-   * only stretches it); one that assumed again for each client's fetch would not.
-   */
-  shortestAssumeRoleGapMs(): number {
-    const times = this.assumeRoleCalls().map((call) => call.receivedAt);
-    return Math.min(...times.slice(1).map((time, index) => time - (times[index] as number)));
   }
 
   webIdentityCalls(): StsCall[] {

@@ -59,21 +59,7 @@ export function useStsWorld(options: StsWorldOptions = {}): StsWorld {
     };
   });
   beforeEach(() => {
-    world.server.faults = {};
-    world.server.imdsFaults = {};
-    world.server.lifetimeSeconds = undefined;
-    world.server.ec2Instances = {};
-    world.server.ec2Denied = new Set();
-    world.server.calls.length = 0;
-    world.server.imdsCalls.length = 0;
-    world.server.containerCalls.length = 0;
-    world.server.containerToken = undefined;
-    world.server.nextCredentials.length = 0;
-    world.server.expiry = 'time';
-    world.server.webIdentityTokens.clear();
-    world.server.oidcProviders.clear();
-    world.server.oidcTrusts.clear();
-    world.server.onCall = undefined;
+    world.server.reset();
     world.redirect?.connects.splice(0);
   });
   afterAll(async () => {

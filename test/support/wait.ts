@@ -22,3 +22,26 @@ export function processRuns(pid: number): boolean {
     return false;
   }
 }
+
+/** Resolves once `stream` has carried `text`; fails when the bound passes or the stream ends first. */
+export function waitForOutput(stream: NodeJS.ReadableStream | null | undefined, text: string, boundMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (stream === null || stream === undefined) return reject(new Error('no stream to wait on'));
+    let seen = '';
+    const timer = setTimeout(() => done(new Error(`"${text}" did not come within ${boundMs} ms; seen: ${seen}`)), boundMs);
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) done(undefined);
+    };
+    const onEnd = () => done(new Error(`the stream ended before "${text}"; seen: ${seen}`));
+    const done = (error: Error | undefined) => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      if (error === undefined) resolve(seen);
+      else reject(error);
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+  });
+}

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
+import { violations, withDrawing } from '../../scripts/import-graph.ts';
 import { PAGE, withTables } from '../../scripts/sdk-matrix-table.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -53,4 +54,10 @@ it('docs pages each open with a title and what a reader comes for', () => {
 it('docs/sdk-matrix.md shows what the SDK matrix tests expect (node scripts/sdk-matrix-table.ts --write)', () => {
   const page = readFileSync(join(ROOT, PAGE), 'utf8');
   expect(page).toBe(withTables(page));
+});
+
+it('no source folder imports one above it, and docs/development.md draws the graph as it is (node scripts/import-graph.ts --write)', () => {
+  expect(violations()).toEqual([]);
+  const page = readFileSync(join(ROOT, 'docs/development.md'), 'utf8');
+  expect(page).toBe(withDrawing(page));
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { withTable } from '../../scripts/options-table.ts';
-import { ExitCode } from '../../src/errors.ts';
+import { ExitCode } from '../../src/domain/errors.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

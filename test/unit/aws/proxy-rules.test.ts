@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseProxy, DEFAULT_NETWORK, noProxyMatch, parseProxy, redactProxy, withoutProxyPassword } from '../../../src/aws/proxy-rules.ts';
+import { chooseProxy, noProxyMatch, parseProxy, redactProxy, withoutProxyPassword } from '../../../src/aws/proxy-rules.ts';
+import { DEFAULT_NETWORK } from '../../../src/domain/network.ts';
 
 const STS = new URL('https://sts.eu-west-1.amazonaws.com');
 const env = { HTTPS_PROXY: 'http://proxy.corp:3128', HTTP_PROXY: 'http://plain.corp:8080' };

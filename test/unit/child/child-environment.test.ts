@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildChildEnvironment, OVERRIDING_VARIABLES } from '../../../src/child/child-environment.ts';
+import { buildChildEnvironment } from '../../../src/child/child-environment.ts';
+import { OVERRIDING_VARIABLES } from '../../../src/domain/environment.ts';
 
 const credentials = {
   accessKeyId: 'ASIAEXAMPLE',

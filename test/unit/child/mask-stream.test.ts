@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
+import { bytePlaces, chooseBytes } from '../../../src/child/mask-planner.ts';
 import { MaskStream } from '../../../src/child/mask-stream.ts';
-import { bytePlaces, chooseBytes, Masker } from '../../../src/child/masker.ts';
+import { Masker } from '../../../src/child/masker.ts';
 import { matchBackward, matchForward, NEEDS_MORE, NO_MATCH, unitsOf } from '../../../src/child/secret-forms.ts';
 
 const KEY = 'ASIAQWERTYUIOPASDFGH';

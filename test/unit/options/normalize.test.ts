@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { isCi } from '../../../src/domain/environment.ts';
 import type { ExecOptions, PoliciesOptions, PrintOptions, VerifyOptions } from '../../../src/options/command-options.ts';
-import { isCi, normalizeOptions } from '../../../src/options/normalize.ts';
+import { normalizeOptions } from '../../../src/options/normalize.ts';
 import { mergeSettings, type Settings, settingsFromFlags, settingsFromVariables } from '../../../src/options/settings.ts';
 
 const ARN = 'arn:aws:iam::521111111144:role/DeployMaster';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../../src/errors.ts';
+import { ConfigurationError } from '../../../src/domain/errors.ts';
 import { createReporter, formatError } from '../../../src/output/reporter.ts';
 
 describe('reporter', () => {

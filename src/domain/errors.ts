@@ -27,10 +27,18 @@ export interface ErrorDetails {
 }
 
 /**
+ * What marks an error as one of ours, in every copy of this code a process loads (the
+ * bundled CLI and the library are different copies, so `instanceof` cannot tell):
+ * a symbol from the runtime's global registry, the same for all of them.
+ */
+const BRAND = Symbol.for('with-assumed-role.error');
+
+/**
  * Base of every failure a user can reach. The message starts with the offending
  * input and says what is allowed; `fix` is one line; `exitCode` is documented.
  */
 export abstract class WithAssumedRoleError extends Error {
+  readonly [BRAND] = true;
   abstract readonly exitCode: number;
   readonly fix: string;
   readonly details: readonly string[];
@@ -90,13 +98,9 @@ export class InternalError extends WithAssumedRoleError {
   readonly exitCode = ExitCode.internal;
 }
 
-/** Matched by name, not instanceof: a bundled copy and the library's are different classes. */
+/** Recognised by its brand, not instanceof: a bundled copy and the library's are different classes. */
 export function isWithAssumedRoleError(error: unknown): error is WithAssumedRoleError {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<WithAssumedRoleError>).exitCode === 'number' &&
-    typeof (error as Partial<WithAssumedRoleError>).fix === 'string'
-  );
+  return typeof error === 'object' && error !== null && (error as { [BRAND]?: unknown })[BRAND] === true;
 }
 
 /** The exit code for any thrown value: the error's own, else internal (70). */

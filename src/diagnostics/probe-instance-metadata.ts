@@ -1,7 +1,8 @@
 // Is the EC2 instance metadata service there, does IMDSv2 work, is there an
 // instance profile? Asked directly, with short timeouts, for doctor.
 import { request } from 'node:http';
-import { type Environment, instanceMetadataSettings } from '../credentials/source-plan.ts';
+import { instanceMetadataSettings } from '../credentials/source-plan.ts';
+import type { Environment } from '../domain/environment.ts';
 
 export type MetadataProbe =
   | { state: 'disabled' }

@@ -3,13 +3,15 @@
 // fresh credentials for this very invocation (its key is recorded there), print them
 // without loading the CLI, its SDK and its options. Anything else, or any doubt, and
 // the launcher loads the CLI, which checks everything again.
+
 import { lstatSync, readFileSync, writeSync } from 'node:fs';
 import { type CacheContent, isFresh } from '../credentials/credential-cache.ts';
 import { envFilePaths, flagValue, invocationKey } from '../credentials/invocation-key.ts';
+import type { Environment } from '../domain/environment.ts';
 import { formatCredentials } from '../output/format-credentials.ts';
 
 /** Prints the cached credentials and returns true, or returns false for the CLI to take over. */
-export function answerFromCache(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): boolean {
+export function answerFromCache(argv: readonly string[], env: Environment): boolean {
   try {
     if (!argv.includes('print') || argv.some((word) => /^--(verbose|help|version|dry-run|policy)(=|$)/.test(word) || word === '-h'))
       return false;

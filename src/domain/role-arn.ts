@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.ts';
+import { UsageError } from './errors.ts';
 import { partitionOfRegion } from './partition.ts';
 
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
@@ -100,4 +100,14 @@ export function validatePrincipalArn(arn: string, flag = '--also-trust'): string
 export function defaultRegionOf(roleArn: string | undefined): string {
   const partition = roleArn === undefined ? 'aws' : (parseRoleArn(roleArn)?.partition ?? 'aws');
   return { 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' }[partition] ?? 'us-east-1';
+}
+
+/** `arn:aws:sts::123:assumed-role/AssumeRoleInA/i-0abc` -> account 123, role AssumeRoleInA. */
+export function parseIdentityArn(arn: string): { partition: string; account: string; role?: string; user?: string } | undefined {
+  const match = /^arn:([\w-]+):(?:sts|iam)::(\d{12}):(assumed-role|role|user)\/(?:.*\/)?([^/]+?)(?:\/[^/]+)?$/.exec(arn);
+  if (match === null) return undefined;
+  const [, partition = 'aws', account = '', type, name = ''] = match;
+  if (type === 'user') return { partition, account, user: name };
+  const assumed = /^arn:[\w-]+:sts::\d{12}:assumed-role\/([^/]+)\//.exec(arn);
+  return { partition, account, role: assumed?.[1] ?? name };
 }

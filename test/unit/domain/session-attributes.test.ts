@@ -7,7 +7,7 @@ import {
   loadSessionPolicy,
   mergeTags,
   parseTags,
-} from '../../../src/options/session-attributes.ts';
+} from '../../../src/domain/session-attributes.ts';
 
 const noFile = (path: string): string => {
   throw Object.assign(new Error(path), { code: 'ENOENT' });

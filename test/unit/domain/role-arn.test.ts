@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { partitionOfRegion } from '../../../src/options/partition.ts';
-import { buildRoleArn, parseRoleArn, validateRoleArn } from '../../../src/options/role-arn.ts';
+import { partitionOfRegion } from '../../../src/domain/partition.ts';
+import { buildRoleArn, parseRoleArn, validateRoleArn } from '../../../src/domain/role-arn.ts';
 
 describe('role ARNs', () => {
   it.each([

@@ -1,4 +1,5 @@
-import { UsageError } from '../errors.ts';
+import { type Environment, isJenkins } from './environment.ts';
+import { UsageError } from './errors.ts';
 
 /** STS's rule for RoleSessionName. */
 export const SESSION_NAME_RULE = '2-64 characters of letters, digits and +=,.@_-';
@@ -17,19 +18,14 @@ export function validateSessionName(name: string): string {
 
 export interface SessionNameContext {
   /** The process environment: Jenkins' JENKINS_URL, BUILD_ID, JOB_NAME, BUILD_NUMBER. */
-  env: Readonly<Record<string, string | undefined>>;
+  env: Environment;
   /** The local user, for names outside Jenkins. */
   username: string;
   /** The current directory's name, the project when neither --project nor JOB_NAME gives one. */
   directoryName: string;
 }
 
-const present = (value: string | undefined): value is string => value !== undefined && value !== '';
-
-/** Jenkins sets JENKINS_URL, BUILD_ID and JOB_NAME in every build's environment. */
-export function isJenkins(env: SessionNameContext['env']): boolean {
-  return present(env.JENKINS_URL) || present(env.BUILD_ID) || present(env.JOB_NAME);
-}
+const _present = (value: string | undefined): value is string => value !== undefined && value !== '';
 
 /** Maps a free-form part (job names hold '/', spaces, '#') onto the STS alphabet. */
 export function cleanSessionNamePart(part: string): string {

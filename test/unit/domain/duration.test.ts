@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration, parseSeconds } from '../../../src/options/duration.ts';
+import { formatDuration, parseDuration, parseSeconds } from '../../../src/domain/duration.ts';
 
 describe('durations', () => {
   it.each([

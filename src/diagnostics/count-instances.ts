@@ -3,10 +3,10 @@
 import { configuredEndpoint } from '../aws/endpoints.ts';
 import { handlerFor } from '../aws/http-handler.ts';
 import { loadEc2Sdk } from '../aws/load-sdk.ts';
-import type { NetworkSettings } from '../aws/proxy-rules.ts';
 import type { TemporaryCredentials } from '../credentials/assume-role.ts';
-import type { Environment } from '../credentials/source-plan.ts';
 import { classifyStsFailure } from '../credentials/sts-failure.ts';
+import type { Environment } from '../domain/environment.ts';
+import type { NetworkSettings } from '../domain/network.ts';
 
 export type RegionCheck =
   | { region: string; describeInstances: 'allowed'; instances: number }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cleanSessionNamePart, deriveSessionName, isJenkins, validateSessionName } from '../../../src/options/session-name.ts';
+import { isJenkins } from '../../../src/domain/environment.ts';
+import { cleanSessionNamePart, deriveSessionName, validateSessionName } from '../../../src/domain/session-name.ts';
 
 const local = { env: {}, username: 'alice', directoryName: 'repo' };
 const jenkins = (env: Record<string, string>) => ({

@@ -2,7 +2,8 @@
 // (given, and derived from Jenkins' variables), the source identity, session
 // policies; and the accounts a run may act in. Checked against STS's rules here,
 // before any call. Pure, but for the session policy file, read through `readFile`.
-import { ConfigurationError, UsageError } from '../errors.ts';
+import type { Environment } from './environment.ts';
+import { ConfigurationError, UsageError } from './errors.ts';
 import { accountOfArn } from './role-arn.ts';
 
 export interface SessionTag {
@@ -118,7 +119,7 @@ function hostOf(url: string): string {
 }
 
 /** The --jenkins-tags tags: those of JENKINS_TAGS whose variable is set, cleaned. */
-export function jenkinsTags(env: Readonly<Record<string, string | undefined>>): SessionTag[] {
+export function jenkinsTags(env: Environment): SessionTag[] {
   const tags: SessionTag[] = [];
   for (const [key, variable, pick] of JENKINS_TAGS) {
     const raw = env[variable];
