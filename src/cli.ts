@@ -1,31 +1,17 @@
 // The command line: argv + environment + env files -> one typed options object ->
 // one command. The only place that sets the process exit code.
 
-import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import { basename } from 'node:path';
 import { loadPart } from './aws/load-sdk.ts';
 import { onStopSignal } from './child/signals.ts';
 import type { CommandIo } from './commands/command-io.ts';
-import { invocationKey } from './credentials/invocation-key.ts';
 import { type Environment, RESOLVING_PROFILE } from './domain/environment.ts';
 import { exitCodeOf } from './domain/errors.ts';
 import type { Options } from './options/command-options.ts';
-import { envVarName } from './options/definitions.ts';
-import { normalizeOptions } from './options/normalize.ts';
 import { parseArgv, splitAtDoubleDash } from './options/parse-argv.ts';
-import { mergeEnvFiles, readEnvFiles } from './options/read-env-files.ts';
-import { mergeSettings, settingsFromFlags, settingsFromVariables } from './options/settings.ts';
+import { resolveOptions } from './options/resolve-options.ts';
+import { settingsFromFlags } from './options/settings.ts';
 import type { Verbosity } from './output/reporter.ts';
 import { createReporter } from './output/reporter.ts';
-
-function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'user';
-  }
-}
 
 /** Before options are parsed, an error is told at the verbosity the flags ask for, if they came before it. */
 function guessVerbosity(argv: readonly string[]): Verbosity {
@@ -40,27 +26,7 @@ async function loadOptions(argv: readonly string[], io: CommandIo): Promise<Opti
     await (await loadPart('--help', () => import('./help.ts'))).showHelp(own, io.stdout);
     return undefined;
   }
-  const { command } = parsed;
-  const flags = settingsFromFlags(command, parsed.flags);
-  const environment = settingsFromVariables(command, io.env, 'environment');
-  const envFileSetting = flags['env-file'] ?? environment['env-file'];
-  const paths = envFileSetting === undefined ? [] : ([] as string[]).concat(envFileSetting.value as string[]);
-  const files = await readEnvFiles(paths, envFileSetting?.origin === 'flag' ? '--env-file' : envVarName('env-file'));
-  const fileSettings = files.map((file) => settingsFromVariables(command, file.variables, 'env-file', file.path));
-  const username = io.env.USER || io.env.LOGNAME || io.env.USERNAME || currentUser();
-  return normalizeOptions(command, mergeSettings(flags, environment, fileSettings), {
-    env: io.env,
-    username,
-    directoryName: basename(process.cwd()),
-    fileEnvironment: mergeEnvFiles(files),
-    commandArgv,
-    readFile: (path) => readFileSync(path, 'utf8'),
-    invocation: invocationKey(
-      argv,
-      io.env,
-      files.map((file) => file.bytes),
-    ),
-  });
+  return resolveOptions(parsed.command, settingsFromFlags(parsed.command, parsed.flags), { env: io.env, commandArgv, argv });
 }
 
 async function runCommand(options: Options, io: CommandIo): Promise<number> {
@@ -77,6 +43,8 @@ async function runCommand(options: Options, io: CommandIo): Promise<number> {
       return (await loadPart('policies', () => import('./commands/policies.ts'))).policiesCommand(options, io);
     case 'doctor':
       return (await import('./commands/doctor.ts')).doctorCommand(options, io);
+    case 'jenkins':
+      return (await import('./commands/jenkins.ts')).jenkinsCommand(options, io);
   }
 }
 

@@ -2,10 +2,10 @@
 // parser uses. Loaded only when asked for.
 import type { Argv } from 'yargs';
 import { VERSION } from './domain/version.ts';
-import { type CommandName, envVarName, optionsOf } from './options/definitions.ts';
+import { type CommandName, envVarName, optionsOf, type UserCommand } from './options/definitions.ts';
 import { COMMAND_NAMES } from './options/parse-argv.ts';
 
-export const COMMAND_SUMMARIES: Record<CommandName, { usage: string; summary: string }> = {
+export const COMMAND_SUMMARIES: Record<UserCommand, { usage: string; summary: string }> = {
   exec: { usage: '$0 [options] -- <command> [args...]', summary: 'assume the role and run the command with its credentials' },
   print: { usage: '$0 print [options]', summary: 'write the credentials to stdout on purpose (env, process, json)' },
   serve: {

@@ -3,46 +3,18 @@
  * IAM role assumed from the agent's own (instance profile, profile, or the keys of
  * an enclosing withCredentials). Help: vars/withAssumedRole.txt; docs/jenkins.md.
  *
- * Secrets never pass through this file. Parameters reach the shipped CLI as
- * WITH_ASSUMED_ROLE_* variables through withEnv, each `$` doubled since withEnv
- * expands its values, and single-quoted sh scripts name them, so a value is data,
- * never shell text. Decisions and messages live in the CLI; this file passes
- * parameters, runs the CLI, and binds what only Jenkins can bind: the body.
+ * A thin adapter: the step hands its parameters to its CLI as one JSON document and
+ * runs one sh step before a block's body and one after it (the command form: one in
+ * all); the CLI checks the parameters, decides and says everything. Secrets never
+ * pass through this file. Values reach the CLI through withEnv with every `$`
+ * doubled, since withEnv expands its values, and the sh scripts name them, so a
+ * value is data, never shell text. The CLI ships once per agent and version: a copy
+ * named by its SHA-256 in the agent's cache, written only where it is missing.
  */
+import groovy.json.JsonOutput
 
-/** Step parameter -> CLI setting (WITH_ASSUMED_ROLE_<name>). */
-Map<String, String> settingNames() {
-    return [
-        roleArn: 'ROLE_ARN',
-        role: 'ROLE',
-        account: 'ACCOUNT',
-        sessionName: 'SESSION_NAME',
-        project: 'PROJECT',
-        environment: 'ENVIRONMENT',
-        duration: 'DURATION',
-        region: 'REGION',
-        externalId: 'EXTERNAL_ID',
-        profile: 'PROFILE',
-        credentials: 'CREDENTIALS',
-        refresh: 'REFRESH',
-        envFile: 'ENV_FILE',
-        proxy: 'PROXY',
-        tags: 'TAG',
-        transitiveTags: 'TRANSITIVE_TAG',
-        jenkinsTags: 'JENKINS_TAGS',
-        sourceIdentity: 'SOURCE_IDENTITY',
-        allowedAccounts: 'ALLOWED_ACCOUNT',
-        policy: 'POLICY',
-        policyArns: 'POLICY_ARN',
-    ]
-}
-
-List<String> stepParameters() {
-    return ['command', 'returnStatus', 'node', 'cli', 'oidcCredentialsId']
-}
-
-/** What the CLI's wrapper exit codes mean, for the step's error message. */
-String describeExitCode(int status) {
+/** What the CLI's exit codes mean, for the step's error (a test holds it equal to the CLI's table). */
+String meaningOf(int status) {
     Map<Integer, String> meanings = [
         64: 'a parameter is not valid',
         69: 'no usable Node.js where the step runs',
@@ -56,149 +28,146 @@ String describeExitCode(int status) {
     return meanings[status] ?: 'the command failed'
 }
 
-void checkArguments(Map args, Closure body) {
-    List<String> allowed = settingNames().keySet().toList() + stepParameters()
-    for (String name in args.keySet()) {
-        if (!allowed.contains(name)) {
-            error("withAssumedRole: unknown parameter '${name}'; allowed: ${allowed.join(', ')}")
-        }
-    }
-    if (body == null && !args.command) {
-        error('withAssumedRole: give a block { ... } or command: \'...\'')
-    }
-    if (body != null && args.command) {
-        error('withAssumedRole: give a block or command:, not both')
-    }
-    if (args.containsKey('returnStatus') && !args.command) {
-        error('withAssumedRole: returnStatus applies to command: only; a block returns what its last step returns')
-    }
-    if (args.containsKey('refresh') && !args.command) {
-        error('withAssumedRole: refresh applies to command: only; a block\'s credentials always refresh')
-    }
-    if (args.oidcCredentialsId && args.credentials == 'source') {
-        error('withAssumedRole: credentials: \'source\' with oidcCredentialsId: there are no source credentials; leave credentials out')
-    }
-    if (args.containsKey('credentials') && args.command) {
-        error('withAssumedRole: credentials applies to a block only; command: builds its environment itself')
-    }
-}
-
 /** withEnv expands $NAME and turns $$ into $: every $ doubled, a value arrives as written. */
-String data(Object value) {
+String escapedForWithEnv(Object value) {
     return value.toString().replace('$', '$$')
 }
 
-/**
- * A parameter as the CLI reads its variable: a list one item per line, a map (tags)
- * one KEY=VALUE per line, each line ended, so that the CLI reads lines even for one
- * item and no value can be read as a separator. instanceof is an operator, which the
- * sandbox allows where a method call might not be whitelisted.
- */
-/* groovylint-disable Instanceof */
-String settingText(Object value) {
-    if (value instanceof Map) {
-        List<String> lines = []
-        for (Object key in value.keySet()) {
-            lines << "${key}=${value[key]}"
-        }
-        return lines.join('\n') + '\n'
-    }
-    return value instanceof List ? value.join('\n') + '\n' : value.toString()
-}
-/* groovylint-enable Instanceof */
-
-/** The CLI settings as withEnv entries. */
-List<String> settingsEnvironment(Map args) {
-    List<String> entries = []
-    Map<String, String> names = settingNames()
-    for (String name in names.keySet()) {
-        if (args[name] != null) {
-            entries << "WITH_ASSUMED_ROLE_${names[name]}=${data(settingText(args[name]))}"
-        }
-    }
-    return entries
+/** The folder of the agent's workspaces (the workspace's parent), where the step keeps its CLI: one copy per agent. */
+String workspacesFolder() {
+    String workspace = pwd()
+    int slash = workspace.lastIndexOf('/')
+    return slash > 0 ? workspace.substring(0, slash) : workspace
 }
 
-/** The shipped CLI, written out of the library resources (or the installed one named by cli:). */
-Map prepareCli(Map args, String folder) {
+/** The CLI on the agent: the copy named by its hash, written only when missing; or the installed one (cli:). */
+List<String> shipCli(Map args) {
     if (args.cli) {
-        return [command: '"$WAR_CLI"', environment: ["WAR_CLI=${data(args.cli)}"]]
+        return ["JENKINS_WITH_ASSUMED_ROLE_INSTALLED_CLI=${escapedForWithEnv(args.cli)}"]
     }
-    String cli = "${folder}/with-assumed-role.cjs"
-    writeFile(file: cli, text: libraryResource('with-assumed-role/with-assumed-role.cjs'))
-    // Without a usable node, say so in one line with the fixes, not just "node: not found".
-    String command = 'if ! [ -x "$(command -v "$WAR_NODE")" ]; then ' +
-        'echo "withAssumedRole: $WAR_NODE: not found here; the step runs its CLI with Node.js 22 or newer. ' +
-        'Call the step outside the container, use an image with node 22+, or pass node: or cli:" >&2; exit 69; fi; ' +
-        '"$WAR_NODE" -- "$WAR_CLI"'
-    return [command: command, environment: ["WAR_NODE=${data(args.node ?: 'node')}", "WAR_CLI=${data(cli)}"]]
-}
-
-/** A fresh 0700 folder (mktemp) under the build's temporary folder. */
-String makeStepFolder() {
-    String base = pwd(tmp: true)
-    String folder = ''
-    withEnv(["WAR_TMP_BASE=${data(base)}"]) {
-        String script = 'mkdir -p "$WAR_TMP_BASE" && mktemp -d "$WAR_TMP_BASE/with-assumed-role.XXXXXX"'
-        folder = sh(script: script, returnStdout: true, label: 'withAssumedRole: temporary folder').trim()
-    }
-    if (folder.contains('\'') || folder.contains('\n')) {
-        error('withAssumedRole: the build\'s temporary folder path holds a quote or a newline; move the workspace')
-    }
-    return folder
-}
-
-/**
- * oidcCredentialsId: the build's OpenID Connect id token, copied into the step's
- * folder (0600) for the CLI alone, whichever kind the credentials are: "id token"
- * (secret text) or "id token as file". The shell copies it; Groovy never holds it.
- * Returns the setting that names the copy.
- */
-List<String> copyIdToken(String credentialsId, String folder) {
-    String copy = "${folder}/web-identity-token"
-    withEnv(["WAR_ID_TOKEN_COPY=${data(copy)}"]) {
+    String sha = libraryResource('with-assumed-role/with-assumed-role.cjs.sha256').trim()
+    List<String> caches = ["${workspacesFolder()}/.with-assumed-role", "${pwd(tmp: true)}/with-assumed-role-cli"]
+    for (String cache in caches) {
+        String bundle = "${cache}/cli-${sha}.cjs"
+        String shipped = ''
         try {
-            withCredentials([string(credentialsId: credentialsId, variable: 'WAR_ID_TOKEN')]) {
-                sh(script: 'set +x; umask 077; printf "%s" "$WAR_ID_TOKEN" > "$WAR_ID_TOKEN_COPY"', label: 'withAssumedRole: id token')
+            if (!fileExists(bundle)) {
+                shipped = "${bundle}.${UUID.randomUUID()}.part"
+                writeFile(file: shipped, text: libraryResource('with-assumed-role/with-assumed-role.cjs'))
             }
-        } catch (asText) {
-            try {
-                withCredentials([file(credentialsId: credentialsId, variable: 'WAR_ID_TOKEN_FILE')]) {
-                    sh(script: 'set +x; umask 077; cat "$WAR_ID_TOKEN_FILE" > "$WAR_ID_TOKEN_COPY"', label: 'withAssumedRole: id token')
-                }
-            } catch (asFile) {
-                error("withAssumedRole: oidcCredentialsId '${credentialsId}': not usable as an id token " +
-                    "(as text: ${asText.message}; as a file: ${asFile.message})")
-            }
+        } catch (IOException notWritable) {
+            // The workspaces' folder is not the agent user's to write: the workspace's own @tmp is.
+            continue
         }
+        return [
+            "JENKINS_WITH_ASSUMED_ROLE_CACHE=${escapedForWithEnv(cache)}",
+            "JENKINS_WITH_ASSUMED_ROLE_CLI=${escapedForWithEnv(bundle)}",
+            "JENKINS_WITH_ASSUMED_ROLE_CLI_SHA256=${sha}",
+            "JENKINS_WITH_ASSUMED_ROLE_CLI_SHIPPED=${escapedForWithEnv(shipped)}",
+            "JENKINS_WITH_ASSUMED_ROLE_NODE=${escapedForWithEnv(args.node ?: 'node')}",
+        ]
     }
-    return ["WITH_ASSUMED_ROLE_WEB_IDENTITY_TOKEN_FILE=${data(copy)}"]
+    error('withAssumedRole: neither the workspaces\' folder nor the workspace\'s @tmp folder can take the step\'s CLI')
 }
 
-/** Shows what the background refresh logged, stops it, and removes the folder (serve --stop). */
-void removeStepFolder(String folder, Map cli) {
-    withEnv(cli.environment + ["WAR_DIR=${data(folder)}"]) {
-        String script = 'if [ -f "$WAR_DIR/request.json" ]; then (' + cli.command + ' serve --stop --dir "$WAR_DIR"); fi; rm -rf "$WAR_DIR"'
-        sh(script: script, label: 'withAssumedRole: clean up')
-    }
+/** One sh step of the step's own: the launcher, then the CLI's part; no shell trace (a #! script). */
+int launch(String action, String label) {
+    String script = libraryResource('with-assumed-role/launch.sh') + "\nlaunch jenkins --action ${action}\n"
+    return sh(script: script, returnStatus: true, label: label)
 }
 
 void failOn(int status) {
     if (status != 0) {
-        error("withAssumedRole: exit code ${status}: ${describeExitCode(status)} (see the log above)")
+        error("withAssumedRole: exit code ${status}: ${meaningOf(status)} (see the log above)")
     }
 }
 
-/** Command form: the CLI runs the command with the credentials, output masked. */
-def runCommand(Map args, Map cli, String folder) {
-    List<String> environment = settingsEnvironment(args) + cli.environment + [
-        "WAR_COMMAND=${data(args.command)}",
-        'WITH_ASSUMED_ROLE_MASK=true',
-        "NODE_COMPILE_CACHE=${data(folder)}/compile-cache",
-    ]
-    int status = 0
-    withEnv(environment) {
-        status = sh(script: cli.command + ' -- /bin/sh -c "$WAR_COMMAND"', returnStatus: true, label: 'withAssumedRole')
+/**
+ * oidcCredentialsId: the build's OpenID Connect id token, bound around `run` for the
+ * CLI alone, whichever kind the credentials are: "id token" (secret text,
+ * JENKINS_WITH_ASSUMED_ROLE_ID_TOKEN) or "id token as file" (JENKINS_WITH_ASSUMED_ROLE_ID_TOKEN_FILE). A binding that does not
+ * fit is retried as the other kind; anything thrown once `run` has started (an abort,
+ * a failure inside) is never taken for a binding that did not fit.
+ */
+int withIdToken(Map args, Closure run) {
+    if (!args.oidcCredentialsId) {
+        return run()
+    }
+    String id = args.oidcCredentialsId.toString()
+    boolean started = false
+    try {
+        return withCredentials([string(credentialsId: id, variable: 'JENKINS_WITH_ASSUMED_ROLE_ID_TOKEN')]) {
+            started = true
+            run()
+        }
+    } catch (asText) {
+        if (started) {
+            throw asText
+        }
+        try {
+            return withCredentials([file(credentialsId: id, variable: 'JENKINS_WITH_ASSUMED_ROLE_ID_TOKEN_FILE')]) {
+                started = true
+                run()
+            }
+        } catch (asFile) {
+            if (started) {
+                throw asFile
+            }
+            error("withAssumedRole: oidcCredentialsId '${id}': not usable as an id token " +
+                "(as text: ${asText.message}; as a file: ${asFile.message})")
+        }
+    }
+}
+
+/**
+ * Block form: before the body, one sh step checks what the body's sh steps will see
+ * of the agent's own environment (which withEnv cannot remove: the pipeline's keys and
+ * web identity are cleared for it, and handed to the CLI under other names), assumes
+ * the role, and serves it as an AWS profile in a folder under the build's @tmp that a
+ * background refresh keeps fresh; after the body, whatever happens, one more stops it.
+ */
+def runBlock(Map args, List<String> environment, Closure body) {
+    String folder = "${pwd(tmp: true)}/with-assumed-role.${UUID.randomUUID()}"
+    List<String> step = environment + ["JENKINS_WITH_ASSUMED_ROLE_FOLDER=${escapedForWithEnv(folder)}"]
+    List<String> pipelineSource = []
+    List<String> cleared = []
+    for (String name in ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
+        pipelineSource << "JENKINS_WITH_ASSUMED_ROLE_PIPELINE_${name}=\$${name}"
+        cleared << "${name}="
+    }
+    int status = withIdToken(args) {
+        withEnv(step + pipelineSource) {
+            withEnv(cleared) {
+                launch('begin', 'withAssumedRole: assume the role')
+            }
+        }
+    }
+    failOn(status)
+    try {
+        List<String> inside = []
+        for (String line in readFile("${folder}/body.env").split('\n')) {
+            if (line) {
+                inside << line
+            }
+        }
+        def result = null
+        withEnv(inside) {
+            result = body()
+        }
+        return result
+    } finally {
+        withEnv(step) {
+            launch('end', 'withAssumedRole: end')
+        }
+    }
+}
+
+/** Command form: one sh step runs the command with the role's credentials, output masked. */
+def runCommand(Map args, List<String> environment) {
+    int status = withIdToken(args) {
+        withEnv(environment) {
+            launch('run', 'withAssumedRole: run as the role')
+        }
     }
     if (args.returnStatus) {
         return status
@@ -207,51 +176,7 @@ def runCommand(Map args, Map cli, String folder) {
     return null
 }
 
-/**
- * Block form: the CLI first checks what the body's sh steps will see of the agent's
- * own environment (withEnv cannot remove it), then assumes the role and keeps its
- * credentials fresh in the step's folder, behind an AWS profile whose
- * credential_process needs only sh and cat, so the body's containers can use it too.
- */
-def runBlock(Map args, Map cli, String folder, Closure body) {
-    List<String> common = cli.environment + ["WAR_DIR=${data(folder)}", "NODE_COMPILE_CACHE=${data(folder)}/compile-cache"]
-    List<String> cleared = []
-    for (String name in ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
-        cleared << "${name}="
-    }
-    int status = 0
-    withEnv(settingsEnvironment(args) + common + cleared) {
-        status = sh(script: cli.command + ' serve --check --dir "$WAR_DIR"', returnStatus: true, label: 'withAssumedRole: check the agent')
-    }
-    failOn(status)
-    withEnv(settingsEnvironment(args) + common) {
-        status = sh(script: cli.command + ' serve --dir "$WAR_DIR"', returnStatus: true, label: 'withAssumedRole')
-    }
-    failOn(status)
-    List<String> inside = []
-    for (String line in readFile("${folder}/body.env").split('\n')) {
-        if (line) {
-            inside << line
-        }
-    }
-    def result = null
-    withEnv(inside) {
-        result = body()
-    }
-    return result
-}
-
 def call(Map args = [:], Closure body = null) {
-    checkArguments(args, body)
-    String folder = makeStepFolder()
-    Map cli = [command: 'false', environment: []]
-    try {
-        cli = prepareCli(args, folder)
-        if (args.oidcCredentialsId) {
-            cli.environment = cli.environment + copyIdToken(args.oidcCredentialsId.toString(), folder)
-        }
-        return body == null ? runCommand(args, cli, folder) : runBlock(args, cli, folder, body)
-    } finally {
-        removeStepFolder(folder, cli)
-    }
+    List<String> environment = shipCli(args) + ["JENKINS_WITH_ASSUMED_ROLE_PARAMETERS=${escapedForWithEnv(JsonOutput.toJson(args))}"]
+    return body == null ? runCommand(args, environment) : runBlock(args, environment, body)
 }

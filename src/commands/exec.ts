@@ -15,7 +15,7 @@ import { droppedTagsLine } from '../domain/session-attributes.ts';
 import type { ExecOptions } from '../options/command-options.ts';
 import { describeExecPlan } from '../options/describe-plan.ts';
 import { reproductionLine } from '../options/reproduce.ts';
-import { createReporter, describeAssumed } from '../output/reporter.ts';
+import { createReporter, describeAssumed, versionedFirstLine } from '../output/reporter.ts';
 import type { CommandIo } from './command-io.ts';
 
 /** `web identity token F: issuer ..., audience ..., subject ..., expires in ...`; unreadable is 78, as a run would be. */
@@ -24,8 +24,13 @@ function describeTokenFile(path: string | undefined): string | undefined {
   return `web identity token ${path}: ${describeClaims(readWebIdentityToken(path).claims, Date.now())}`;
 }
 
-export async function execCommand(options: ExecOptions, io: CommandIo): Promise<number> {
-  const reporter = createReporter(options.verbosity);
+/** How the run is told: with `version`, its first line names it (the Jenkins step's). */
+export interface ExecTelling {
+  version?: string;
+}
+
+export async function execCommand(options: ExecOptions, io: CommandIo, telling: ExecTelling = {}): Promise<number> {
+  const reporter = createReporter(options.verbosity, telling.version === undefined ? undefined : versionedFirstLine(telling.version));
   const { source, target } = options;
   if (options.dryRun) {
     const region = await resolveStsRegion(source.region, source.profile, io.env, target.roleArn);
@@ -57,7 +62,9 @@ export async function execCommand(options: ExecOptions, io: CommandIo): Promise<
     killGraceSeconds: options.killGraceSeconds,
     fileEnvironment: options.fileEnvironment,
     log: reporter.verbose,
-    onAssumed: (assumed) => reporter.info(`assumed ${describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration)}`),
+    onAssumed: (assumed) => {
+      reporter.info(`assumed ${describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration)}`);
+    },
     beforeSpawn: io.releaseSignals,
     refresh: options.refresh,
   });

@@ -18,6 +18,21 @@ export const ExitCode = {
   notFound: 127,
 } as const;
 
+/**
+ * What each of the wrapper's own exit codes means, in a few words: the Jenkins step's
+ * error line says it (vars/withAssumedRole.groovy holds a copy; a test keeps them equal).
+ */
+export const STEP_EXIT_MEANINGS: Record<number, string> = {
+  [ExitCode.usage]: 'a parameter is not valid',
+  [ExitCode.nodeUnavailable]: 'no usable Node.js where the step runs',
+  [ExitCode.internal]: 'internal error',
+  [ExitCode.temporary]: 'STS failed or timed out after retries',
+  [ExitCode.refused]: 'STS refused the credentials or the role',
+  [ExitCode.configuration]: 'configuration: no source credentials, a limit exceeded, or an agent variable that would win over the role',
+  [ExitCode.notExecutable]: 'the command cannot be executed',
+  [ExitCode.notFound]: 'the command was not found',
+};
+
 export interface ErrorDetails {
   /** One line: what to do about it. */
   fix: string;

@@ -5,6 +5,7 @@ import type { RoleTarget, SourceOptions } from '../domain/role-request.ts';
 import type { OidcTrust } from '../iam/policy-documents.ts';
 import type { PrintFormat } from '../output/format-credentials.ts';
 import type { Verbosity } from '../output/reporter.ts';
+import type { ServeCredentials } from '../serve/block-mode.ts';
 
 export interface CommonOptions {
   verbosity: Verbosity;
@@ -39,8 +40,6 @@ export interface PrintOptions extends CommonOptions {
   /** This run's key (invocation-key.ts), recorded in the cache for the launcher's fast path. */
   invocation: string;
 }
-
-export type ServeCredentials = 'auto' | 'role' | 'source';
 
 export interface ServeOptions extends CommonOptions {
   command: 'serve';
@@ -94,4 +93,10 @@ export interface DoctorOptions extends CommonOptions {
   target: RoleTarget | undefined;
 }
 
-export type Options = ExecOptions | PrintOptions | ServeOptions | VerifyOptions | PoliciesOptions | DoctorOptions;
+/** The Jenkins step's part to play: its parameters come from the step (step-parameters.ts), not from flags. */
+export interface JenkinsOptions extends CommonOptions {
+  command: 'jenkins';
+  action: 'begin' | 'end' | 'run';
+}
+
+export type Options = ExecOptions | PrintOptions | ServeOptions | VerifyOptions | PoliciesOptions | DoctorOptions | JenkinsOptions;

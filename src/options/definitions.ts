@@ -1,7 +1,9 @@
 // Every option of every command, once: the CLI parser, the environment-variable
 // settings and the README's options table are all built from this list.
 
-export type CommandName = 'exec' | 'print' | 'serve' | 'verify' | 'policies' | 'doctor';
+export type CommandName = UserCommand | 'jenkins';
+/** The commands people run (jenkins is the step's own). */
+export type UserCommand = 'exec' | 'print' | 'serve' | 'verify' | 'policies' | 'doctor';
 
 export interface OptionSpec {
   type: 'string' | 'boolean' | 'array';
@@ -327,12 +329,19 @@ export const OPTIONS = {
   verbose: {
     type: 'boolean',
     description: 'say each step on stderr; stack traces on errors',
-    commands: ALL_COMMANDS,
+    commands: [...ALL_COMMANDS, 'jenkins'],
   },
   quiet: {
     type: 'boolean',
     description: 'say nothing but errors',
     commands: ALL_COMMANDS,
+  },
+  action: {
+    type: 'string',
+    description: "the Jenkins step's part: begin (before a block's body), end (after it), run (the command form)",
+    choices: ['begin', 'end', 'run'],
+    hidden: true,
+    commands: ['jenkins'],
   },
 } as const satisfies Record<string, OptionSpec>;
 

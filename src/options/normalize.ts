@@ -144,5 +144,7 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
     }
     case 'policies':
       return normalizePolicies(settings, common);
+    case 'jenkins':
+      return { ...common, command, action: choice(settings.action, ['begin', 'end', 'run'], 'run') };
   }
 }

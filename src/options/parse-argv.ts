@@ -3,9 +3,11 @@
 // layout costs ~15 ms at start-up, is loaded only for --help and --version.
 import parse from 'yargs-parser';
 import { UsageError } from '../domain/errors.ts';
-import { type CommandName, OPTIONS, type OptionSpec, optionsOf } from './definitions.ts';
+import { type CommandName, OPTIONS, type OptionSpec, optionsOf, type UserCommand } from './definitions.ts';
 
-export const COMMAND_NAMES: readonly CommandName[] = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor'];
+/** The commands a user runs; the Jenkins step's own (jenkins) parses too, unlisted. */
+export const COMMAND_NAMES: readonly UserCommand[] = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor'];
+const PARSED_COMMANDS: readonly string[] = [...COMMAND_NAMES, 'jenkins'];
 
 export type ParsedArgv = { kind: 'command'; command: CommandName; flags: Record<string, unknown> } | { kind: 'help' };
 
@@ -23,7 +25,7 @@ export function splitAtDoubleDash(argv: readonly string[]): { own: string[]; com
 function commandIndex(own: readonly string[]): number {
   for (let index = 0; index < own.length; index += 1) {
     const word = own[index] as string;
-    if (!word.startsWith('-')) return word !== 'exec' && (COMMAND_NAMES as readonly string[]).includes(word) ? index : -1;
+    if (!word.startsWith('-')) return word !== 'exec' && PARSED_COMMANDS.includes(word) ? index : -1;
     const spec = (OPTIONS as Record<string, OptionSpec>)[word.replace(/^--?(no-)?/, '').split('=')[0] as string];
     if (spec !== undefined && spec.type !== 'boolean' && !word.includes('=')) index += 1;
   }

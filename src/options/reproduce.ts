@@ -7,31 +7,7 @@ import { parseProxy, redactProxy } from '../aws/proxy-rules.ts';
 import { shellQuote } from '../output/shell-words.ts';
 import { OPTIONS, type OptionName } from './definitions.ts';
 import type { Settings, SettingValue } from './settings.ts';
-
-/** CLI option -> the Jenkins step's parameter (jenkins/vars/withAssumedRole.groovy maps them back; a test keeps both equal). */
-export const STEP_PARAMETERS: Partial<Record<OptionName, string>> = {
-  'role-arn': 'roleArn',
-  role: 'role',
-  account: 'account',
-  'session-name': 'sessionName',
-  project: 'project',
-  environment: 'environment',
-  duration: 'duration',
-  region: 'region',
-  'external-id': 'externalId',
-  profile: 'profile',
-  credentials: 'credentials',
-  refresh: 'refresh',
-  'env-file': 'envFile',
-  proxy: 'proxy',
-  tag: 'tags',
-  'transitive-tag': 'transitiveTags',
-  'jenkins-tags': 'jenkinsTags',
-  'source-identity': 'sourceIdentity',
-  'allowed-account': 'allowedAccounts',
-  policy: 'policy',
-  'policy-arn': 'policyArns',
-};
+import { STEP_PARAMETERS } from './step-parameters.ts';
 
 /** Settings that describe this machine or this run only, so a reproduction leaves them out. */
 const LOCAL_ONLY = new Set<OptionName>([

@@ -6,7 +6,8 @@ import { UsageError } from '../domain/errors.ts';
 import { type CommandName, ENV_PREFIX, envVarName, OPTIONS, type OptionName, type OptionSpec, optionsOf } from './definitions.ts';
 
 export type SettingValue = string | boolean | string[];
-export type SettingOrigin = 'flag' | 'environment' | 'env-file';
+/** Where a setting came from: a flag, the Jenkins step's parameters (as flags), the environment, an env file. */
+export type SettingOrigin = 'flag' | 'step' | 'environment' | 'env-file';
 
 export interface Setting {
   value: SettingValue;

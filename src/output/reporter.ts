@@ -33,6 +33,19 @@ export function createReporter(verbosity: Verbosity, write: (text: string) => vo
   };
 }
 
+/** A writer whose first line names `version` in its prefix (`withAssumedRole 0.2.0: ...`): the Jenkins step's first line. */
+export function versionedFirstLine(
+  version: string,
+  write: (text: string) => void = (text) => process.stderr.write(text),
+): (text: string) => void {
+  let first = true;
+  return (text) => {
+    if (first && text.startsWith(PREFIX)) text = `withAssumedRole ${version}: ${text.slice(PREFIX.length)}`;
+    first = false;
+    write(text);
+  };
+}
+
 /** `withAssumedRole: <message>`, indented details, `  fix: <fix>`; stacks only when asked. */
 export function formatError(error: unknown, withStack: boolean): string {
   const lines: string[] = [];

@@ -145,6 +145,7 @@ export async function startBackground(
   entry: string,
   network: NetworkSettings,
   role: TemporaryCredentials,
+  env: Environment,
 ): Promise<{ pid: number | undefined; url: string }> {
   const log = openSync(`${dir}/${FILES.log}`, 'a', 0o600);
   try {
@@ -152,7 +153,7 @@ export async function startBackground(
       detached: true,
       stdio: ['pipe', log, log, 'pipe'],
       // Not the mark of the profile this process resolved (cli.ts): the broker resolves it again itself.
-      env: { ...withoutMark(process.env), ...networkVariables(network) },
+      env: { ...withoutMark(env), ...networkVariables(network) },
     });
     const handover: Handover = { role: { ...role, expiration: role.expiration.toISOString() } };
     child.stdin?.end(JSON.stringify(handover));

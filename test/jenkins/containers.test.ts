@@ -107,8 +107,9 @@ withAssumedRole(${ROLE}) {
       );
       expect(run.exitCode).toBe(1);
       expect(run.console).toContain(
-        'withAssumedRole: node: not found here; the step runs its CLI with Node.js 22 or newer. Call the step outside the container, use an image with node 22+, or pass node: or cli:',
+        'withAssumedRole: node: not found where the step runs; it runs its CLI with Node.js 22 or newer\n  fix: ',
       );
+      expect(run.console).toContain('inside a container without node, call the step outside it');
       expect(run.console).toContain('ERROR: withAssumedRole: exit code 69: no usable Node.js where the step runs');
       expect(run.console).not.toContain('body-ran');
       expect(world.server.assumeRoleCalls()).toHaveLength(0);

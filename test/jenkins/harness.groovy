@@ -32,6 +32,11 @@ class PipelineError extends RuntimeException {
     PipelineError(String message) { super(message) }
 }
 
+/** What a step throws when the build is aborted (Jenkins' FlowInterruptedException). */
+class FlowInterruptedException extends RuntimeException {
+    FlowInterruptedException() { super('aborted') }
+}
+
 /** `env.NAME` as the pipeline's global env reads it. */
 class EnvView {
     Closure lookup
@@ -171,21 +176,32 @@ def pump = { InputStream input, StringBuilder sink ->
     }
 }
 
-/** The command that runs a script where `sh` runs now: hides node (and the agent's loopback) in containers. */
-def shCommand = { File script ->
-    if (place == null) return ['sh', '-xe', script.absolutePath]
-    List<String> hide = (setup.hide ?: []) as List<String>
+/**
+ * The command that runs a script where `sh` runs now, as durable-task does: `sh -xe`,
+ * or the script itself when it starts with #! (no shell trace then). Hides node (and the
+ * agent's loopback) in containers; on the agent, only the binaries setup.agentHide names.
+ */
+def shCommand = { File script, boolean shebang ->
+    String run = shebang ? 'exec "$0"' : 'exec sh -xe "$0"'
+    List<String> hide = ((place == null ? setup.agentHide : setup.hide) ?: []) as List<String>
+    if (place == null && hide.isEmpty()) return shebang ? [script.absolutePath] : ['sh', '-xe', script.absolutePath]
     String empty = new File(scripts, 'not-here').with { it.text = ''; it.absolutePath }
     String mounts = hide.collect { "mount --bind '${empty}' '${it}'" }.join(' && ')
-    List<String> inner = ['unshare', '-m', 'sh', '-c', (mounts ? mounts + ' && ' : '') + 'exec sh -xe "$0"', script.absolutePath]
-    return place.kind == 'docker' && setup.netns ? ['ip', 'netns', 'exec', setup.netns.toString()] + inner : inner
+    List<String> inner = ['unshare', '-m', 'sh', '-c', (mounts ? mounts + ' && ' : '') + run, script.absolutePath]
+    return place?.kind == 'docker' && setup.netns ? ['ip', 'netns', 'exec', setup.netns.toString()] + inner : inner
 }
+
+/** What the pipeline cost, as Jenkins would count it: durable sh steps, bytes written to the agent, files read back. */
+Map<String, Integer> stats = [sh: 0, writeFileBytes: 0, writeFile: 0, readFile: 0, fileExists: 0]
 
 def runSh = { Map step ->
     console('[Pipeline] sh' + (step.label ? " (${step.label})" : ''))
+    stats.sh += 1
     File script = File.createTempFile('script', '.sh', scripts)
     script.setText(step.script.toString(), 'UTF-8')
-    ProcessBuilder builder = new ProcessBuilder(shCommand(script) as List<String>)
+    boolean shebang = step.script.toString().startsWith('#!')
+    if (shebang) script.setExecutable(true)
+    ProcessBuilder builder = new ProcessBuilder(shCommand(script, shebang) as List<String>)
     builder.directory(workspace)
     builder.environment().clear()
     Map<String, String> env = place == null ? environments.onAgent()
@@ -199,6 +215,17 @@ def runSh = { Map step ->
     StringBuilder stdout = step.returnStdout ? new StringBuilder() : null
     Thread out = pump(process.inputStream, stdout)
     Thread err = step.returnStdout ? pump(process.errorStream, null) : null
+    // setup.abortOn: the build is aborted while an sh step prints this (Jenkins stops the step, which throws).
+    String abortOn = setup.abortOn
+    if (abortOn != null) {
+        while (process.isAlive() && !consoleFile.getText('UTF-8').contains(abortOn)) sleep(20)
+        if (process.isAlive()) {
+            process.destroy()
+            process.waitFor()
+            out.join()
+            throw new FlowInterruptedException()
+        }
+    }
     int status = process.waitFor()
     out.join()
     err?.join()
@@ -245,11 +272,14 @@ binding.setVariable('echo', { message -> console(message.toString()) })
 binding.setVariable('error', { message -> throw new PipelineError(message.toString()) })
 binding.setVariable('isUnix', { -> true })
 binding.setVariable('pwd', { Map options = [:] -> options.tmp ? tmp.path : workspace.path })
-binding.setVariable('fileExists', { String path -> resolve(path).exists() })
-binding.setVariable('readFile', { step -> resolve(step instanceof Map ? step.file : step.toString()).getText('UTF-8') })
+binding.setVariable('fileExists', { String path -> stats.fileExists += 1; resolve(path).exists() })
+binding.setVariable('readFile', { step -> stats.readFile += 1; resolve(step instanceof Map ? step.file : step.toString()).getText('UTF-8') })
 binding.setVariable('writeFile', { Map step ->
     File file = resolve(step.file.toString())
-    file.parentFile.mkdirs()
+    stats.writeFile += 1
+    stats.writeFileBytes += step.text.toString().getBytes('UTF-8').length
+    // As FilePath.write: parent folders made as needed, an IOException where they cannot be.
+    if (!file.parentFile.isDirectory() && !file.parentFile.mkdirs()) throw new IOException("${file.parentFile}: cannot be made")
     file.setText(step.text.toString(), 'UTF-8')
 })
 binding.setVariable('libraryResource', { String path -> new File(libraryRoot, 'resources/' + path).getText('UTF-8') })
@@ -316,11 +346,19 @@ new File(libraryRoot, 'vars').eachFileMatch(~/.*\.groovy/) { File file ->
     binding.setVariable(file.name - '.groovy', { Map stepArgs = [:], Closure body = null -> step.call(stepArgs, body) })
 }
 
+File statsFile = new File(consoleFile.path + '.stats.json')
 try {
     shell.evaluate(pipelineFile)
     console('Finished: SUCCESS')
+    statsFile.text = groovy.json.JsonOutput.toJson(stats)
 } catch (PipelineError failure) {
     console("ERROR: ${failure.message}")
     console('Finished: FAILURE')
+    statsFile.text = groovy.json.JsonOutput.toJson(stats)
+    System.exit(1)
+} catch (FlowInterruptedException aborted) {
+    console('Aborted by the test')
+    console('Finished: ABORTED')
+    statsFile.text = groovy.json.JsonOutput.toJson(stats)
     System.exit(1)
 }

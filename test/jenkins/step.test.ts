@@ -1,14 +1,27 @@
 // The withAssumedRole pipeline step on Groovy 2.4, in a harness that runs `sh` and
 // withEnv the way Jenkins does (test/jenkins/harness.groovy), with real AWS clients
 // in the body and the loopback STS (and moto) as AWS.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
-import { STEP_PARAMETERS } from '../../src/options/reproduce.ts';
+import { STEP_EXIT_MEANINGS } from '../../src/domain/errors.ts';
+import { STEP_ONLY, STEP_PARAMETERS } from '../../src/options/step-parameters.ts';
 import { availableClients, identitiesCommand, identitiesIn } from '../support/aws-clients.ts';
 import { CLI, cleanEnv, type Env, fixture, isolatedHome, ROOT } from '../support/cli.ts';
+import { nodeBinaries } from '../support/container-network.ts';
 import { buildVariables, describeWithGroovy, runPipeline, startPipeline } from '../support/jenkins-harness.ts';
 import { describeWithMoto } from '../support/moto.ts';
 import { createTestIssuer } from '../support/oidc-issuer.ts';
@@ -128,7 +141,8 @@ ${IDENTITY}
     expect(new Set([...(seen.v1 ?? []), ...(seen.sdk ?? [])])).toEqual(new Set([role('refreshing')]));
     expect(world.server.assumeRoleCalls().length).toBeGreaterThanOrEqual(3);
     const refused = await runPipeline(`withAssumedRole(${ROLE}, refresh: true) { echo 'no' }`, agentEnv());
-    expect(refused.console).toContain("ERROR: withAssumedRole: refresh applies to command: only; a block's credentials always refresh");
+    expect(refused.console).toContain("withAssumedRole: refresh applies to command: only; a block's credentials always refresh");
+    expect(refused.console).toContain('ERROR: withAssumedRole: exit code 64: a parameter is not valid');
   });
 
   it('values reach the CLI and the command as written: withEnv expands nothing of them', async () => {
@@ -175,7 +189,7 @@ withAssumedRole(${ROLE}, project: ${groovy('q$HOME')}) { ${IDENTITY} }
 
     const newline = await runPipeline(`withAssumedRole(${ROLE}, externalId: 'a\\nb', command: 'true')`, agentEnv());
     expect(newline.exitCode).toBe(1);
-    expect(newline.console).toContain('WITH_ASSUMED_ROLE_EXTERNAL_ID "a\nb": not a valid external ID');
+    expect(newline.console).toContain('withAssumedRole: externalId "a\nb": not a valid external ID');
     expect(newline.console).toContain('ERROR: withAssumedRole: exit code 64: a parameter is not valid');
     const multiline = await runPipeline(`withAssumedRole(${ROLE}, command: 'echo one\\necho two')`, agentEnv());
     expect(multiline.exitCode).toBe(0);
@@ -183,9 +197,27 @@ withAssumedRole(${ROLE}, project: ${groovy('q$HOME')}) { ${IDENTITY} }
 
     const unknown = await runPipeline(`withAssumedRole(${ROLE}, rolearn: 'x') { echo 'no' }`, agentEnv());
     expect(unknown.exitCode).toBe(1);
-    expect(unknown.console).toContain("ERROR: withAssumedRole: unknown parameter 'rolearn'; allowed: roleArn, role, account");
+    expect(unknown.console).toContain("withAssumedRole: unknown parameter 'rolearn'; allowed: roleArn, role, account");
     const both = await runPipeline(`withAssumedRole(${ROLE}, command: 'true') { echo 'no' }`, agentEnv());
-    expect(both.console).toContain('ERROR: withAssumedRole: give a block or command:, not both');
+    expect(both.console).toContain('withAssumedRole: give a block or command:, not both');
+    expect(both.console).not.toContain('\nno\n');
+  });
+
+  it('a line break inside a list item or a tag value is refused, naming the parameter: it cannot add a tag or an account', async () => {
+    const tag = await runPipeline(`withAssumedRole(${ROLE}, tags: [team: 'payments\\nowner=mallory'], command: 'true')`, agentEnv());
+    expect(tag.exitCode).toBe(1);
+    expect(tag.console).toContain(
+      'withAssumedRole: tags "team=payments\\nowner=mallory": an item holds a line break, which would make it two',
+    );
+    expect(tag.console).toContain('ERROR: withAssumedRole: exit code 64');
+    const account = await runPipeline(
+      `withAssumedRole(${ROLE}, allowedAccounts: ['999999999999\\n${ACCOUNT_A}']) { sh 'echo body-ran' }`,
+      agentEnv(),
+    );
+    expect(account.exitCode).toBe(1);
+    expect(account.console).toContain(`withAssumedRole: allowedAccounts "999999999999\\n${ACCOUNT_A}": an item holds a line break`);
+    expect(account.console).not.toContain('body-ran');
+    expect(world.server.calls).toEqual([]);
   });
 
   it('command form: runs the command as the role, masks its output, passes returnStatus back', async () => {
@@ -219,13 +251,24 @@ echo "status=\${status}"
   });
 
   it('node: runs the shipped CLI with the node binary named; a missing one is said in one line with the fixes', async () => {
-    const run = await runPipeline(`withAssumedRole(${ROLE}, node: '${process.execPath}') { ${IDENTITY} }`, agentEnv());
-    expect(run.exitCode).toBe(0);
-    expect(run.console).toContain(`+ ${process.execPath} -- `);
+    // Only the node named is there: every node binary the agent would find is hidden (a link to one stays usable).
+    const bin = mkdtempSync(join(tmpdir(), 'war-node-'));
+    try {
+      linkSync(process.execPath, join(bin, 'only-node'));
+    } catch {
+      copyFileSync(process.execPath, join(bin, 'only-node'));
+    }
+    const run = await runPipeline(`withAssumedRole(${ROLE}, node: '${join(bin, 'only-node')}') { ${IDENTITY} }`, agentEnv(), {
+      pipelineEnv: buildVariables(),
+      agentHide: nodeBinaries(),
+    });
+    expect(run.exitCode, run.console).toBe(0);
     expect(run.console).toContain(role('team-app-main-jenkins-42'));
     const missing = await runPipeline(`withAssumedRole(${ROLE}, node: '/opt/none/node') { ${IDENTITY} }`, agentEnv());
     expect(missing.exitCode).toBe(1);
-    expect(missing.console).toContain('withAssumedRole: /opt/none/node: not found here; the step runs its CLI with Node.js 22 or newer.');
+    expect(missing.console).toContain(
+      "withAssumedRole: /opt/none/node: not found where the step runs; it runs its CLI with Node.js 22 or newer\n  fix: pass node: 'auto'",
+    );
     expect(missing.console).toContain('ERROR: withAssumedRole: exit code 69: no usable Node.js where the step runs');
     expect(world.server.assumeRoleCalls()).toHaveLength(1);
   });
@@ -251,7 +294,7 @@ withAssumedRole(${ROLE}, region: 'eu-west-1', envFile: 'ci/dev.env', command: ${
     expect(run.exitCode, run.console).toBe(0);
     expect(run.console).toContain('bucket=project-dev-artifacts region=eu-west-1');
     expect(arnsIn(run.console)).toEqual([role('team-app-main-dev-jenkins-42')]);
-    const line = /^withAssumedRole: reproduce locally: (withAssumedRole .*)$/m.exec(run.console)?.[1] as string;
+    const line = /^withAssumedRole[ \d.]*: reproduce locally: (withAssumedRole .*)$/m.exec(run.console)?.[1] as string;
     expect(line).toBe(
       `withAssumedRole --role-arn ${DEPLOY_ROLE_ARN} --region eu-west-1 --env-file ci/dev.env --project 'team/app main' -- /bin/sh -c '${command}'`,
     );
@@ -319,7 +362,7 @@ withAssumedRole(audit + [${ROLE}]) {
   it('audit parameters are data: a tag value cannot add a tag, and a block that cannot carry them stops', async () => {
     const injected = await runPipeline(`withAssumedRole(${ROLE}, tags: ['team': 'a,admin=true'], command: 'true')`, agentEnv());
     expect(injected.exitCode).toBe(1);
-    expect(injected.console).toContain('withAssumedRole: WITH_ASSUMED_ROLE_TAG team: not a valid tag value');
+    expect(injected.console).toContain('withAssumedRole: tags team: not a valid tag value');
     const sourceMode = await runPipeline(
       `withAssumedRole(${ROLE}, credentials: 'source', tags: ['team': 'payments']) { sh 'true' }`,
       agentEnv(),
@@ -329,14 +372,13 @@ withAssumedRole(audit + [${ROLE}]) {
     expect(world.server.assumeRoleCalls()).toEqual([]);
   });
 
-  it('maps every step parameter onto the CLI setting the CLI maps it back from', () => {
+  it("says what an exit code means as the CLI does: the Groovy's table is the CLI's, and the step's help names every parameter", () => {
     const groovySource = readFileSync(join(ROOT, 'jenkins/vars/withAssumedRole.groovy'), 'utf8');
-    const block = /Map<String, String> settingNames\(\) \{\s*return \[([\s\S]*?)\]/.exec(groovySource)?.[1] ?? '';
-    const fromGroovy = Object.fromEntries([...block.matchAll(/(\w+): '(\w+)'/g)].map(([, parameter, setting]) => [parameter, setting]));
-    const fromCli = Object.fromEntries(
-      Object.entries(STEP_PARAMETERS).map(([option, parameter]) => [parameter, option.toUpperCase().replaceAll('-', '_')]),
-    );
-    expect(fromGroovy).toEqual(fromCli);
+    const table = /Map<Integer, String> meanings = \[([\s\S]*?)\]/.exec(groovySource)?.[1] ?? '';
+    const fromGroovy = Object.fromEntries([...table.matchAll(/(\d+): '([^']*)'/g)].map(([, code, meaning]) => [Number(code), meaning]));
+    expect(fromGroovy).toEqual(STEP_EXIT_MEANINGS);
+    const help = readFileSync(join(ROOT, 'jenkins/vars/withAssumedRole.txt'), 'utf8');
+    for (const parameter of [...Object.values(STEP_PARAMETERS), ...STEP_ONLY]) expect(help, parameter).toContain(parameter);
   });
 
   it('ships the bundle npm run build makes: the committed one is current', () => {
@@ -364,108 +406,7 @@ async function expectNoBroker(workspace: string): Promise<void> {
   }
 }
 
-interface AgentKind {
-  name: string;
-  /** The agent process's own environment. */
-  env(): Env;
-  /** Around the step, in the pipeline (withCredentials). */
-  wrap?: (steps: string) => string;
-  setup?: () => Parameters<typeof runPipeline>[2];
-  /** What the block form does there: act as the role, or stop naming these variables. */
-  block: 'role' | { stops: string };
-}
-
-const AGENTS: AgentKind[] = [
-  { name: '(a) an instance profile', env: () => agentEnv(), block: 'role' },
-  {
-    name: "(b) keys in the agent's environment",
-    env: () => {
-      const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/agent-keys`);
-      return agentEnv({
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_ACCESS_KEY_ID: keys.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
-      });
-    },
-    block: { stops: "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: set in this agent's own environment" },
-  },
-  {
-    name: '(c) EKS IAM roles for service accounts',
-    env: () => {
-      const token = join(mkdtempSync(join(tmpdir(), 'war-irsa-')), 'token');
-      writeFileSync(token, 'irsa-pod-token');
-      const podRole = `arn:aws:iam::${ACCOUNT_B}:role/JenkinsPod`;
-      world.server.trustWebIdentity('irsa-pod-token', podRole);
-      return agentEnv({ AWS_EC2_METADATA_DISABLED: 'true', AWS_ROLE_ARN: podRole, AWS_WEB_IDENTITY_TOKEN_FILE: token });
-    },
-    block: 'role',
-  },
-  {
-    name: '(d) an ECS task role',
-    env: () => {
-      world.server.setContainerRole(ACCOUNT_B, 'JenkinsTask');
-      return agentEnv({
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_CONTAINER_CREDENTIALS_FULL_URI: `${world.server.url}/container-credentials`,
-      });
-    },
-    block: 'role',
-  },
-  {
-    name: '(e) AWS_PROFILE and AWS_DEFAULT_PROFILE on the agent',
-    env: () => {
-      const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/agent-profile`);
-      const env = agentEnv({ AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: 'agent', AWS_DEFAULT_PROFILE: 'agent' });
-      writeFileSync(
-        env.AWS_CONFIG_FILE as string,
-        `[profile agent]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`,
-      );
-      return env;
-    },
-    block: 'role',
-  },
-  {
-    name: '(f) keys from an enclosing withCredentials',
-    env: () => agentEnv({ AWS_EC2_METADATA_DISABLED: 'true' }),
-    wrap: (steps) => `withCredentials([[$class: 'AmazonWebServicesCredentialsBinding', credentialsId: 'jenkins-keys']]) {\n${steps}\n}`,
-    setup: () => {
-      const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/ci-keys`);
-      return {
-        pipelineEnv: buildVariables(),
-        credentials: { 'jenkins-keys': { type: 'aws', accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey } },
-      };
-    },
-    block: 'role',
-  },
-];
-
-describeWithGroovy('the step on every kind of agent: each AWS client acts as the role, or the block stops before its body', () => {
-  for (const agent of AGENTS) {
-    it(agent.name, async () => {
-      const clients = availableClients();
-      const steps = `
-withAssumedRole(${ROLE}, sessionName: 'block-form') {
-  sh 'echo body-ran; ${identitiesCommand(clients)}'
-}`;
-      const block = await runPipeline(agent.wrap?.(steps) ?? steps, agent.env(), agent.setup?.());
-      if (agent.block === 'role') {
-        expect(block.exitCode, block.console).toBe(0);
-        const seen = identitiesIn(block.console);
-        for (const client of clients) expect(seen[client], client).toEqual([role('block-form')]);
-      } else {
-        expect(block.exitCode).toBe(1);
-        expect(block.console).toContain(agent.block.stops);
-        expect(block.console).toContain("fix: use the command form (command: '...')");
-        expect(block.console).not.toContain('body-ran');
-      }
-      const command = `withAssumedRole(${ROLE}, sessionName: 'command-form', command: '${identitiesCommand(clients)}')`;
-      const run = await runPipeline(agent.wrap?.(command) ?? command, agent.env(), agent.setup?.());
-      expect(run.exitCode, run.console).toBe(0);
-      const seen = identitiesIn(run.console);
-      for (const client of clients) expect(seen[client], client).toEqual([role('command-form')]);
-    });
-  }
-});
+// Every kind of agent, in every mode, with every SDK: test/jenkins/sdk-matrix.test.ts.
 
 describeWithGroovy('the step on a moto agent', () => {
   describeWithMoto('instance profile in account B, DeployMaster in account A', (moto) => {
@@ -546,17 +487,44 @@ withAssumedRole(${ROLE}, oidcCredentialsId: 'aws-oidc', sessionName: 'keyless', 
     }
   }
 
-  it("credentials that are no id token, and credentials: 'source': the step says so", async () => {
+  it('credentials that are no id token: the step says so, having tried them as text and as a file', async () => {
     const notToken = await runPipeline(`withAssumedRole(${ROLE}, oidcCredentialsId: 'keys', command: 'true')`, keylessAgent(), {
       pipelineEnv: buildVariables(),
       credentials: { keys: { type: 'aws', accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' } },
     });
     expect(notToken.exitCode).toBe(1);
     expect(notToken.console).toContain("ERROR: withAssumedRole: oidcCredentialsId 'keys': not usable as an id token");
+  });
+
+  it("credentials: 'source' with oidcCredentialsId: the CLI says there are no source credentials, before assuming anything", async () => {
+    trust();
     const source = await runPipeline(
-      `withAssumedRole(${ROLE}, oidcCredentialsId: 'x', credentials: 'source') { sh 'true' }`,
+      `withAssumedRole(${ROLE}, oidcCredentialsId: 'aws-oidc', credentials: 'source') { sh 'echo body-ran' }`,
       keylessAgent(),
+      {
+        pipelineEnv: buildVariables(),
+        credentials: { 'aws-oidc': KINDS['id token (secret text)'](issuer.mint()) },
+      },
     );
-    expect(source.console).toContain("credentials: 'source' with oidcCredentialsId");
+    expect(source.exitCode).toBe(1);
+    expect(source.console).toContain("withAssumedRole: credentials: 'source' with oidcCredentialsId: there are no source credentials");
+    expect(source.console).not.toContain('body-ran');
+    expect(world.server.calls).toEqual([]);
+  });
+
+  it('an abort inside the id token binding is an abort, never taken for credentials of the other kind', async () => {
+    trust();
+    const run = await runPipeline(
+      `withAssumedRole(${ROLE}, oidcCredentialsId: 'aws-oidc', command: 'echo abort-the-build-now; exec sleep 600')`,
+      keylessAgent(),
+      {
+        pipelineEnv: buildVariables(),
+        credentials: { 'aws-oidc': KINDS['id token (secret text)'](issuer.mint()) },
+        abortOn: 'abort-the-build-now',
+      },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.console).toContain('Finished: ABORTED');
+    expect(run.console).not.toContain('not usable as an id token');
   });
 });

@@ -1,5 +1,6 @@
 // Runs a pipeline script through test/jenkins/harness.groovy on Groovy 2.4, with
 // the shared library's vars/ and the freshly built CLI bundle as its resource.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +13,15 @@ export const JAVA_HOME = process.env.JAVA_HOME ?? '/usr/lib/jvm/java-17-openjdk-
 
 export const groovyAvailable = () => commandWorks('groovy', ['--version'], { ...process.env, JAVA_HOME });
 
-/** A library root like the one Jenkins checks out: vars/ from the repo, resources/ holding dist's bundle. */
+/** A library root like the one Jenkins checks out: vars/ from the repo, resources/ holding dist's bundle, its hash and the launcher. */
 function libraryRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'war-library-'));
   symlinkSync(join(ROOT, 'jenkins/vars'), join(root, 'vars'));
-  mkdirSync(join(root, 'resources/with-assumed-role'), { recursive: true });
-  symlinkSync(CLI, join(root, 'resources/with-assumed-role/with-assumed-role.cjs'));
+  const resources = join(root, 'resources/with-assumed-role');
+  mkdirSync(resources, { recursive: true });
+  symlinkSync(CLI, join(resources, 'with-assumed-role.cjs'));
+  writeFileSync(join(resources, 'with-assumed-role.cjs.sha256'), `${createHash('sha256').update(readFileSync(CLI)).digest('hex')}\n`);
+  symlinkSync(join(ROOT, 'jenkins/resources/with-assumed-role/launch.sh'), join(resources, 'launch.sh'));
   return root;
 }
 
@@ -39,6 +43,10 @@ export interface PipelineSetup {
   netns?: string;
   /** node binaries hidden in containers. */
   hide?: string[];
+  /** node binaries hidden on the agent itself: an agent without node. */
+  agentHide?: string[];
+  /** The build is aborted when an sh step prints this: the step throws, as Jenkins' does. */
+  abortOn?: string;
 }
 
 /** A Jenkins build's own variables, as the pipeline (not the agent) holds them. */
@@ -46,10 +54,20 @@ export function buildVariables(extra: Env = {}): Env {
   return { JENKINS_URL: 'https://ci.example.com/', JOB_NAME: 'team/app main', BUILD_NUMBER: '42', BUILD_ID: '42', ...extra };
 }
 
+/** What the pipeline cost, as the harness counted it (durable sh steps, bytes written to the agent). */
+export interface PipelineStats {
+  sh: number;
+  writeFile: number;
+  writeFileBytes: number;
+  readFile: number;
+  fileExists: number;
+}
+
 export interface PipelineRun {
   exitCode: number | undefined;
   console: string;
   workspace: string;
+  stats: PipelineStats;
 }
 
 /** Where the agent runs: a network namespace of its own (agent-network.ts), for AWS's link-local endpoints. */
@@ -95,7 +113,8 @@ export function startPipeline(
   const ended = agent.then((result) => {
     if (result.stderr.trim() !== '' || (result.exitCode !== 0 && result.exitCode !== 1))
       throw new Error(`harness failed: ${result.stderr}`);
-    return { exitCode: result.exitCode, console: readFileSync(consoleLog, 'utf8'), workspace: workspace as string };
+    const stats = JSON.parse(readFileSync(`${consoleLog}.stats.json`, 'utf8')) as PipelineStats;
+    return { exitCode: result.exitCode, console: readFileSync(consoleLog, 'utf8'), workspace: workspace as string, stats };
   });
   return { agent, consoleLog, workspace, ended };
 }
