@@ -36,17 +36,16 @@ String escapedForWithEnv(Object value) {
 /** The folder of the agent's workspaces (the workspace's parent), where the step keeps its CLI: one copy per agent. */
 String workspacesFolder() {
     String workspace = pwd()
-    int slash = workspace.lastIndexOf('/')
-    return slash > 0 ? workspace.substring(0, slash) : workspace
+    return workspace.substring(0, Math.max(workspace.lastIndexOf('/'), 1))
 }
 
 /** The CLI on the agent: the copy named by its hash, written only when missing; or the installed one (cli:). */
-List<String> shipCli(Map args) {
+List<String> shipCli(Map args, String tmp) {
     if (args.cli) {
         return ["JENKINS_WITH_ASSUMED_ROLE_INSTALLED_CLI=${escapedForWithEnv(args.cli)}"]
     }
     String sha = libraryResource('with-assumed-role/with-assumed-role.cjs.sha256').trim()
-    List<String> caches = ["${workspacesFolder()}/.with-assumed-role", "${pwd(tmp: true)}/with-assumed-role-cli"]
+    List<String> caches = ["${workspacesFolder()}/.with-assumed-role", "${tmp}/with-assumed-role-cli"]
     for (String cache in caches) {
         String bundle = "${cache}/cli-${sha}.cjs"
         String shipped = ''
@@ -68,6 +67,7 @@ List<String> shipCli(Map args) {
         ]
     }
     error('withAssumedRole: neither the workspaces\' folder nor the workspace\'s @tmp folder can take the step\'s CLI')
+    return []
 }
 
 /** One sh step of the step's own: the launcher, then the CLI's part; no shell trace (a #! script). */
@@ -93,7 +93,7 @@ int withIdToken(Map args, Closure run) {
     if (!args.oidcCredentialsId) {
         return run()
     }
-    String id = args.oidcCredentialsId.toString()
+    String id = args.oidcCredentialsId
     boolean started = false
     try {
         return withCredentials([string(credentialsId: id, variable: 'JENKINS_WITH_ASSUMED_ROLE_ID_TOKEN')]) {
@@ -126,8 +126,8 @@ int withIdToken(Map args, Closure run) {
  * the role, and serves it as an AWS profile in a folder under the build's @tmp that a
  * background refresh keeps fresh; after the body, whatever happens, one more stops it.
  */
-def runBlock(Map args, List<String> environment, Closure body) {
-    String folder = "${pwd(tmp: true)}/with-assumed-role.${UUID.randomUUID()}"
+def runBlock(Map args, List<String> environment, String tmp, Closure body) {
+    String folder = "${tmp}/with-assumed-role.${UUID.randomUUID()}"
     List<String> step = environment + ["JENKINS_WITH_ASSUMED_ROLE_FOLDER=${escapedForWithEnv(folder)}"]
     List<String> pipelineSource = []
     List<String> cleared = []
@@ -177,6 +177,7 @@ def runCommand(Map args, List<String> environment) {
 }
 
 def call(Map args = [:], Closure body = null) {
-    List<String> environment = shipCli(args) + ["JENKINS_WITH_ASSUMED_ROLE_PARAMETERS=${escapedForWithEnv(JsonOutput.toJson(args))}"]
-    return body == null ? runCommand(args, environment) : runBlock(args, environment, body)
+    String tmp = pwd(tmp: true)
+    List<String> environment = shipCli(args, tmp) + ["JENKINS_WITH_ASSUMED_ROLE_PARAMETERS=${escapedForWithEnv(JsonOutput.toJson(args))}"]
+    return body == null ? runCommand(args, environment) : runBlock(args, environment, tmp, body)
 }
