@@ -1,6 +1,8 @@
 // ./dev bench: start-up, cache-hit and masking cost of the built CLI against the
-// loopback STS, each as a ratio to a floor measured in the same run, interleaved.
-// BENCH_ONLY=startup or BENCH_ONLY=masking runs one part.
+// loopback STS, each as a ratio to a floor measured in the same run, interleaved;
+// and the Jenkins step's counts (sh steps, bytes, console lines) against their budgets.
+// BENCH_ONLY=startup, masking or step runs one part. Everything it writes is under
+// one temporary folder, removed at the end.
 import { spawn } from 'node:child_process';
 import {
   closeSync,
@@ -21,6 +23,7 @@ import { bundleCli } from '../scripts/build.ts';
 import { Masker } from '../src/child/masker.ts';
 import { PIPE_READ_BYTES } from '../src/child/output-pipes.ts';
 import { generateCredentials, StsTestServer } from '../test/support/sts-server.ts';
+import { stepCost } from './step-cost.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/with-assumed-role.cjs');
@@ -85,6 +88,9 @@ function row(label: string, value: string, budget = '', ok?: boolean): boolean {
   return withinBudget && (ok ?? true);
 }
 
+// One folder for everything the run writes (the harness's pipelines included), removed at the end.
+const scratch = mkdtempSync(join(tmpdir(), 'war-bench-'));
+process.env.TMPDIR = scratch;
 const server = await new StsTestServer().start();
 const source = server.addUser('arn:aws:iam::123456789012:user/jenkins');
 const home = mkdtempSync(join(tmpdir(), 'war-bench-'));
@@ -92,6 +98,7 @@ const env: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
   HOME: home,
   USER: 'bench',
+  TMPDIR: scratch,
   AWS_ACCESS_KEY_ID: source.accessKeyId,
   AWS_SECRET_ACCESS_KEY: source.secretAccessKey,
   AWS_ENDPOINT_URL_STS: server.url,
@@ -143,10 +150,12 @@ const KINDS = [
 try {
   console.log(`with-assumed-role benchmark, Node ${process.version}, ${RUNS} interleaved runs each (medians)`);
   const only = process.env.BENCH_ONLY;
-  if (only !== 'masking') await startup();
-  if (only !== 'startup') await masking();
+  if (only === undefined || only === 'startup') await startup();
+  if (only === undefined || only === 'masking') await masking();
+  if (only === undefined || only === 'step') withinBudget = (await stepCost(server, row)) && withinBudget;
 } finally {
   await server.close();
+  rmSync(scratch, { recursive: true, force: true });
 }
 console.log(withinBudget ? '\nall within budget' : '\nOVER BUDGET');
 process.exitCode = withinBudget ? 0 : 1;

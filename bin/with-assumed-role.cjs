@@ -1,8 +1,12 @@
-#!/usr/bin/env node
-// The installed command. Turns on Node's compile cache, so later runs load the
-// bundle's compiled code instead of parsing it again, then runs the CLI.
-// A plain `env node` line, for Alpine's env has no -S: the price is that Node itself
-// answers a missing --env-file (exit 9) before the CLI can (docs/troubleshooting.md).
+#!/bin/sh
+':' //; exec node -- "$0" "$@"
+// The installed command: sh runs the line above, JavaScript sees a string and a comment.
+// `node -- script` rather than a `#!/usr/bin/env node` line, so that Node takes none of
+// the CLI's arguments for its own (it checks an `--env-file` it finds after a script
+// and stops on a missing one, exit 9, before the CLI can say which file and why); and
+// env -S, which could pass that `--`, is not on every system (Alpine's busybox).
+// Then it turns on Node's compile cache, so later runs load the bundle's compiled code
+// instead of parsing it again, and runs the CLI.
 // The cache goes in the user's own cache folder, never in a TMPDIR another user may
 // have made it in ($TMPDIR/node-compile-cache is Node's default): compiled code read
 // from there would run as this user. Where that folder cannot be had, no cache.

@@ -1,4 +1,4 @@
-// npm run demo: the seed's flow end to end on loopback, no AWS account needed.
+// npm run demo: the manual assume-role flow, then the same in one line, on loopback, no AWS account needed.
 // Account B holds the source credentials (a jenkins user's keys), account A the
 // deploy role; the wrapper assumes it and runs examples/deploy.sh, which shows the
 // identity it acts as. Uses moto when moto_server is installed, else the project's
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { commandWorks } from '../test/support/available.ts';
-import { motoAvailable, seedTwoAccountWorld, startMoto } from '../test/support/moto.ts';
+import { motoAvailable, startMoto, startTwoAccountWorld } from '../test/support/moto.ts';
 import { StsTestServer } from '../test/support/sts-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -20,11 +20,9 @@ let url: string;
 let source: { accessKeyId: string; secretAccessKey: string };
 let stop: () => Promise<void>;
 if (motoAvailable()) {
-  say(
-    "1. AWS on loopback: moto, with the seed's two accounts (A 521111111144: DeployMaster and 3 instances; B 123456789012: the jenkins user)",
-  );
+  say('1. AWS on loopback: moto, with two accounts (A 521111111144: DeployMaster and 3 instances; B 123456789012: the jenkins user)');
   const moto = await startMoto();
-  const world = await seedTwoAccountWorld(moto.url);
+  const world = await startTwoAccountWorld(moto.url);
   ({ url, source } = { url: moto.url, source: world.source });
   stop = moto.stop;
 } else {

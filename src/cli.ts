@@ -5,7 +5,7 @@ import { loadPart } from './aws/load-sdk.ts';
 import { onStopSignal } from './child/signals.ts';
 import type { CommandIo } from './commands/command-io.ts';
 import { type Environment, RESOLVING_PROFILE } from './domain/environment.ts';
-import { exitCodeOf } from './domain/errors.ts';
+import { ExitCode, exitCodeOf } from './domain/errors.ts';
 import type { Options } from './options/command-options.ts';
 import { parseArgv, splitAtDoubleDash } from './options/parse-argv.ts';
 import { resolveOptions } from './options/resolve-options.ts';
@@ -23,7 +23,7 @@ async function loadOptions(argv: readonly string[], io: CommandIo): Promise<Opti
   const { own, command: commandArgv } = splitAtDoubleDash(argv);
   const parsed = parseArgv(own);
   if (parsed.kind === 'help') {
-    await (await loadPart('--help', () => import('./help.ts'))).showHelp(own, io.stdout);
+    await (await loadPart('--help', () => import('./help.ts'))).showHelp(parsed.words, io.stdout);
     return undefined;
   }
   return resolveOptions(parsed.command, settingsFromFlags(parsed.command, parsed.flags), { env: io.env, commandArgv, argv });
@@ -61,8 +61,20 @@ function markResolvingProfile(options: Options, env: Environment): void {
   if (profile !== undefined) process.env[RESOLVING_PROFILE] = profile;
 }
 
+/** No arguments at all: how it is used, where the help is (exit 64, as any usage error). */
+const USAGE = [
+  'usage: withAssumedRole [options] -- <command> [args...]     run a command as the role',
+  '       withAssumedRole <print|serve|verify|policies|doctor> [options]',
+  "  withAssumedRole --help lists the options; withAssumedRole help <command>, a command's",
+  '',
+].join('\n');
+
 /** Runs the CLI on `argv` and resolves to the exit code; never throws. */
 export async function main(argv: readonly string[], env: Environment = process.env): Promise<number> {
+  if (argv.length === 0) {
+    process.stderr.write(USAGE);
+    return ExitCode.usage;
+  }
   const releaseSignals = onStopSignal((code) => process.exit(code));
   const io: CommandIo = { env, stdout: (text) => process.stdout.write(text), releaseSignals };
   let verbosity = guessVerbosity(argv);

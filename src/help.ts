@@ -1,6 +1,7 @@
 // --help and --version, laid out by yargs from the same option definitions the
 // parser uses. Loaded only when asked for.
 import type { Argv } from 'yargs';
+import { ExitCode } from './domain/errors.ts';
 import { VERSION } from './domain/version.ts';
 import { type CommandName, envVarName, optionsOf, type UserCommand } from './options/definitions.ts';
 import { COMMAND_NAMES } from './options/parse-argv.ts';
@@ -17,10 +18,26 @@ export const COMMAND_SUMMARIES: Record<UserCommand, { usage: string; summary: st
   doctor: { usage: '$0 doctor [options]', summary: 'diagnose source credentials, instance metadata and the role' },
 };
 
+/** The wrapper's own exit codes, in the words --help gives them (a test holds them to ExitCode and the README). */
+export const HELP_EXIT_MEANINGS: Record<number, string> = {
+  [ExitCode.usage]: 'usage',
+  [ExitCode.nodeUnavailable]: 'no usable Node.js',
+  [ExitCode.internal]: 'internal error',
+  [ExitCode.temporary]: 'temporary STS failure after retries',
+  [ExitCode.refused]: 'STS refused',
+  [ExitCode.configuration]: 'configuration',
+  [ExitCode.notExecutable]: 'not executable',
+  [ExitCode.notFound]: 'not found',
+};
+
 const EPILOGUE = [
-  "Exit codes: the command's own; 128+n when it died of signal n; 126 not executable; 127 not found;",
-  '64 usage; 70 internal error; 75 temporary STS failure after retries; 77 STS refused; 78 configuration.',
+  "Exit codes: the command's own; 128+n when it died of signal n; " +
+    Object.entries(HELP_EXIT_MEANINGS)
+      .map(([code, meaning]) => `${code} ${meaning}`)
+      .join('; ') +
+    '.',
   `Every option can also be set as ${envVarName('<flag>')} (e.g. ${envVarName('role-arn')}), in the environment or an --env-file.`,
+  "withAssumedRole <command> --help (or help <command>): that command's options.",
 ].join('\n');
 
 function addOptions(yargs: Argv, command: CommandName): Argv {
@@ -49,7 +66,7 @@ export async function showHelp(own: readonly string[], write: (text: string) => 
   for (const command of COMMAND_NAMES) {
     const { usage, summary } = COMMAND_SUMMARIES[command];
     if (command === 'exec') parser.command('$0', summary, (y) => addOptions(y, command));
-    else parser.command(command, summary, (y) => addOptions(y.usage(`${usage}\n\n${summary}`), command));
+    else parser.command(command, summary, (y) => addOptions(y.usage(`${usage}\n\n${summary}`).epilogue(EPILOGUE), command));
   }
   parser.usage(`${COMMAND_SUMMARIES.exec.usage}\n\nAssume an AWS role and run one command with its credentials in its environment only.`);
   await parser.parseAsync([...own], {}, (_error, _argv, output) => {

@@ -17,7 +17,7 @@ import groovy.json.JsonOutput
 String meaningOf(int status) {
     Map<Integer, String> meanings = [
         64: 'a parameter is not valid',
-        69: 'no usable Node.js where the step runs',
+        69: 'no usable Node.js or CLI where the step runs',
         70: 'internal error',
         75: 'STS failed or timed out after retries',
         77: 'STS refused the credentials or the role',

@@ -1,5 +1,5 @@
 // verify: assume the role, then see per region whether ec2:DescribeInstances works
-// and how many instances it shows: the seed's manual check as one command.
+// and how many instances it shows: the manual check people did as one command.
 
 import { assumeRole } from '../credentials/assume.ts';
 import { countInstances, type RegionCheck } from '../diagnostics/count-instances.ts';

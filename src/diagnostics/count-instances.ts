@@ -1,4 +1,4 @@
-// ec2:DescribeInstances in one region with the assumed credentials: the seed's
+// ec2:DescribeInstances in one region with the assumed credentials: the manual flow's
 // closing check ("does it work?"), answered per region.
 import { configuredEndpoint } from '../aws/endpoints.ts';
 import { handlerFor } from '../aws/http-handler.ts';

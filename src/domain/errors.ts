@@ -2,7 +2,7 @@
 export const ExitCode = {
   /** Bad flags, values or environment settings. */
   usage: 64,
-  /** No usable Node.js: older than 22 (the Jenkins step: none where it runs). */
+  /** No usable Node.js: older than 22 (the Jenkins step: none where it runs, or its CLI copy there changed). */
   nodeUnavailable: 69,
   /** Internal error: a bug; run with --verbose and report it. */
   internal: 70,
@@ -24,7 +24,7 @@ export const ExitCode = {
  */
 export const STEP_EXIT_MEANINGS: Record<number, string> = {
   [ExitCode.usage]: 'a parameter is not valid',
-  [ExitCode.nodeUnavailable]: 'no usable Node.js where the step runs',
+  [ExitCode.nodeUnavailable]: 'no usable Node.js or CLI where the step runs',
   [ExitCode.internal]: 'internal error',
   [ExitCode.temporary]: 'STS failed or timed out after retries',
   [ExitCode.refused]: 'STS refused the credentials or the role',

@@ -71,10 +71,13 @@ export const OPTIONS = {
   },
   region: {
     type: 'string',
-    description: "STS region; also the child's AWS_REGION and AWS_DEFAULT_REGION",
+    description: 'STS region',
     defaultDescription: "AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1",
     commands: [...ROLE_COMMANDS, 'policies'],
     perCommand: {
+      exec: { description: "STS region; also the command's AWS_REGION and AWS_DEFAULT_REGION" },
+      print: { description: 'STS region; also the AWS_REGION and AWS_DEFAULT_REGION lines of --format env' },
+      serve: { description: "STS region; also the profile's region (the Jenkins block's AWS_REGION and AWS_DEFAULT_REGION)" },
       verify: { description: 'regions to check, comma-separated (the first is the STS region)' },
       policies: { description: 'region whose partition the ARNs use (aws, aws-cn, aws-us-gov)', defaultDescription: 'aws partition' },
     },
@@ -108,8 +111,14 @@ export const OPTIONS = {
   'env-file': {
     type: 'array',
     valueName: 'FILE',
-    description: 'dotenv file whose variables reach the child and may hold these settings (repeatable)',
+    description: 'dotenv file that may hold these settings (WITH_ASSUMED_ROLE_*), relative to the current directory (repeatable)',
     commands: ALL_COMMANDS,
+    perCommand: {
+      exec: {
+        description:
+          'dotenv file whose variables reach the command and may hold these settings, relative to the current directory (repeatable)',
+      },
+    },
   },
   proxy: {
     type: 'string',

@@ -45,9 +45,11 @@ export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string
   const tried = facts.sourceSteps.filter((step) => step.skip === undefined);
   // Environment keys, when both are set, always answer; any other step may not, so the chain is shown.
   const source =
-    tried[0]?.kind === 'environment' || tried.length === 1
-      ? (tried[0]?.label ?? '')
-      : `the first that answers of: ${tried.map((step) => step.label).join(', ')}`;
+    tried.length === 1 && tried[0]?.kind === 'instance-metadata'
+      ? `none found in the environment or the shared files; ${tried[0].label} is left, which answers on EC2 only (on a laptop: --profile, after aws sso login)`
+      : tried[0]?.kind === 'environment' || tried.length === 1
+        ? (tried[0]?.label ?? '')
+        : `the first that answers of: ${tried.map((step) => step.label).join(', ')}`;
   const rows: [string, string][] = [
     [
       'credential source',

@@ -9,7 +9,10 @@ import { type CommandName, OPTIONS, type OptionSpec, optionsOf, type UserCommand
 export const COMMAND_NAMES: readonly UserCommand[] = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor'];
 const PARSED_COMMANDS: readonly string[] = [...COMMAND_NAMES, 'jenkins'];
 
-export type ParsedArgv = { kind: 'command'; command: CommandName; flags: Record<string, unknown> } | { kind: 'help' };
+export type ParsedArgv =
+  | { kind: 'command'; command: CommandName; flags: Record<string, unknown> }
+  /** What yargs is to answer: `[command] --help`, or `--version`. */
+  | { kind: 'help'; words: string[] };
 
 /** Splits at the first `--`: the wrapper's arguments before, the command after. */
 export function splitAtDoubleDash(argv: readonly string[]): { own: string[]; command: string[] } {
@@ -32,12 +35,26 @@ function commandIndex(own: readonly string[]): number {
   return -1;
 }
 
-/** Parses the arguments before `--`. `help` when --help or --version asks yargs to answer. */
+/**
+ * Parses the arguments before `--`. `help` when --help (-h), --version or the word
+ * help (`withAssumedRole help print`) asks yargs to answer.
+ */
 export function parseArgv(own: readonly string[]): ParsedArgv {
+  if (own[0] === 'help') {
+    const [, named] = own;
+    if (named === undefined || named === 'exec') return { kind: 'help', words: ['--help'] };
+    if (!(COMMAND_NAMES as readonly string[]).includes(named)) {
+      throw new UsageError(`help ${named}: not a command; the commands are ${COMMAND_NAMES.filter((name) => name !== 'exec').join(', ')}`, {
+        fix: 'withAssumedRole help, or withAssumedRole help <command>',
+      });
+    }
+    return { kind: 'help', words: [named, '--help'] };
+  }
   const at = commandIndex(own);
   const command = at === -1 ? 'exec' : (own[at] as CommandName);
   const rest = at === -1 ? [...own] : [...own.slice(0, at), ...own.slice(at + 1)];
-  if (rest.some((word) => word === '--help' || word === '-h' || word === '--version')) return { kind: 'help' };
+  if (rest.some((word) => word === '--version')) return { kind: 'help', words: ['--version'] };
+  if (rest.some((word) => word === '--help' || word === '-h')) return { kind: 'help', words: at === -1 ? ['--help'] : [command, '--help'] };
   const specs = optionsOf(command);
   const names = new Set<string>(specs.map(([name]) => name));
   const result = parse.detailed([...rest], {

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, isolatedHome, runCli, startCli } from '../support/cli.ts';
+import { cleanEnv, fixture, isolatedHome, runCli, startCli } from '../support/cli.ts';
 import { generateCredentials } from '../support/sts-server.ts';
 import { ACCOUNT_A, DEPLOY_ROLE_ARN, SOURCE_USER_ARN, useStsWorld } from '../support/sts-world.ts';
 import { waitFor, waitForOutput } from '../support/wait.ts';
@@ -210,6 +210,15 @@ describe('output', () => {
     expect(result.stdout).toContain('region             eu-west-1 (given)');
     expect(result.stdout).toContain(`STS endpoint       ${world.server.url}`);
     expect(result.stdout).toContain("command            ./deploy.sh 'a b'");
+  });
+
+  it('on a laptop without credentials, --dry-run says none were found rather than naming instance metadata', async () => {
+    const laptop = cleanEnv({ AWS_EC2_METADATA_DISABLED: undefined });
+    const result = await runCli([...ROLE, '--dry-run', '--', 'true'], { env: laptop });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(
+      'credential source  none found in the environment or the shared files; instance metadata (169.254.169.254) is left, which answers on EC2 only',
+    );
   });
 
   it('is silent with --quiet and tells each step with --verbose', async () => {

@@ -1,4 +1,4 @@
-// The seed's flow end to end in moto's two-account world: source credentials in
+// The cross-account flow end to end in moto's two-account world: source credentials in
 // account B (a user's keys, or the instance profile from instance metadata), the
 // wrapper assuming DeployMaster in account A, the AWS CLI as the deploy script.
 import { expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { ACCOUNT_A, DEPLOY_ROLE_ARN } from '../support/sts-world.ts';
 
 const COUNT = ['aws', 'ec2', 'describe-instances', '--query', 'length(Reservations[].Instances[])', '--output', 'text'];
 
-describeWithMoto('the seed flow against moto', (world) => {
+describeWithMoto('the cross-account flow against moto', (world) => {
   it('acts as DeployMaster in account A with a jenkins user in account B as the source', async () => {
     const env = world().env();
     const identity = await runCli(

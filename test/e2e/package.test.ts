@@ -2,7 +2,7 @@
 // the tarball, its command run, its library imported and type-checked there.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.ts';
@@ -17,7 +17,20 @@ describe('the packed package', () => {
     expect(paths).toContain('dist/with-assumed-role.cjs');
     expect(paths).toContain('dist/lib/index.js');
     expect(paths).toContain('dist/lib/index.d.ts');
-    expect(paths.filter((path) => !/^(bin\/|dist\/|package\.json$|README\.md$|LICENSE$)/.test(path))).toEqual([]);
+    expect(
+      paths.filter((path) => !/^(bin\/|dist\/|docs\/[\w-]+\.md$|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$)/.test(path)),
+    ).toEqual([]);
+    // The packed README's and docs' links, as a registry page or an unpacked copy follows them: every one is in the tarball.
+    const broken: string[] = [];
+    for (const page of paths.filter((path) => path.endsWith('.md'))) {
+      const text = readFileSync(join(ROOT, page), 'utf8').replace(/^```[\s\S]*?^```/gm, '');
+      for (const [, target = ''] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target) || target.startsWith('#')) continue;
+        const path = posix.normalize(posix.join(posix.dirname(page), target.split('#')[0] as string));
+        if (!paths.includes(path)) broken.push(`${page}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
 
     const project = join(work, 'consumer');
     await execa('mkdir', ['-p', project]);
@@ -30,6 +43,12 @@ describe('the packed package', () => {
 
     const bin = join(project, 'node_modules/.bin/withAssumedRole');
     expect((await execa(bin, ['--version'], { cwd: project })).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    // The installed command, not Node, answers for a missing env file (Node checks an --env-file after a script itself).
+    const missing = await execa(bin, ['--env-file', 'ci/dev.env', '--', 'true'], { cwd: project, reject: false });
+    expect(missing.exitCode).toBe(78);
+    expect(missing.stderr).toContain(
+      `withAssumedRole: --env-file ci/dev.env: cannot be read (ENOENT)\n  fix: check the path (relative to ${project})`,
+    );
     const plan = await execa(bin, ['--role-arn', 'arn:aws:iam::521111111144:role/DeployMaster', '--dry-run', '--', 'true'], {
       cwd: project,
       env: { AWS_EC2_METADATA_DISABLED: 'true' },

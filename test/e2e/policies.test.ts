@@ -143,7 +143,7 @@ describeWithMoto('the documents in IAM (moto)', (world) => {
     aws(env, 'iam', 'put-role-policy', '--role-name', role, '--policy-name', name, '--policy-document', document);
 
   it('accepts each JSON document as it is, and refuses a broken one', async () => {
-    // RoleForB exists in the seeded world already; these documents go to roles of their own.
+    // RoleForB exists in the two-account world already; these documents go to roles of their own.
     const json = await runCli(['policies', ...setup('JsonDeploy', 'AgentRole'), '--external-id', 'deploy-ext-1', '--also-trust', PEOPLE], {
       env: cleanEnv(),
     });

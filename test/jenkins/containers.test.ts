@@ -110,7 +110,7 @@ withAssumedRole(${ROLE}) {
         'withAssumedRole: node: not found where the step runs; it runs its CLI with Node.js 22 or newer\n  fix: ',
       );
       expect(run.console).toContain('inside a container without node, call the step outside it');
-      expect(run.console).toContain('ERROR: withAssumedRole: exit code 69: no usable Node.js where the step runs');
+      expect(run.console).toContain('ERROR: withAssumedRole: exit code 69: no usable Node.js or CLI where the step runs');
       expect(run.console).not.toContain('body-ran');
       expect(world.server.assumeRoleCalls()).toHaveLength(0);
     });

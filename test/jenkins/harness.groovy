@@ -334,6 +334,11 @@ binding.setVariable('docker', [image: { String name ->
         inPlace([kind: 'docker', env: spec.env ?: [:]], body)
     })
 }])
+/** node(LABEL) { }: the agent is the one the harness emulates, whatever the label. */
+binding.setVariable('node', { Object[] args ->
+    console('[Pipeline] node')
+    return (args[-1] as Closure).call()
+})
 binding.setVariable('container', { String name, Closure body ->
     console("[Pipeline] container (${name})")
     Map spec = ((setup.containers ?: [:])[name] ?: [env: [:]]) as Map

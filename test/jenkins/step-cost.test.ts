@@ -12,21 +12,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBinaries } from '../support/container-network.ts';
-import { buildVariables, describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
+import { buildVariables, describeWithGroovy, runPipeline, stepLines } from '../support/jenkins-harness.ts';
 import { ACCOUNT_A, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
 
 const world = useStsWorld();
 const ROLE = `roleArn: '${DEPLOY_ROLE_ARN}', sessionName: 'cost'`;
 const ASSUMED = `arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/cost`;
 const agentEnv = () => world.instanceProfileEnv({ AWS_DEFAULT_REGION: 'us-east-1' });
-
-/** The console's lines that are the step's own: neither Jenkins' step markers nor what the body printed. */
-const stepLines = (log: string, body: readonly string[]) =>
-  log
-    .split('\n')
-    .filter(
-      (line) => line !== '' && !line.startsWith('[Pipeline]') && !line.startsWith('Finished:') && !body.some((text) => line.includes(text)),
-    );
 
 describeWithGroovy("the step's cost", () => {
   it('block form: one sh step of its own before the body and one after, no shell trace, at most 3 lines; the CLI ships once per agent', async () => {
@@ -65,6 +57,7 @@ describeWithGroovy("the step's cost", () => {
     const tampered = await runPipeline(pipeline, agentEnv(), undefined, {}, first.workspace);
     expect(tampered.exitCode).toBe(1);
     expect(tampered.console).toContain("the step's copy of its CLI on this agent is missing or changed");
+    expect(tampered.console).toContain('ERROR: withAssumedRole: exit code 69: no usable Node.js or CLI where the step runs');
     expect(tampered.console).not.toContain('tampered copy ran');
     const after = await runPipeline(pipeline, agentEnv(), undefined, {}, first.workspace);
     expect(after.exitCode, after.console).toBe(0);

@@ -269,7 +269,7 @@ echo "status=\${status}"
     expect(missing.console).toContain(
       "withAssumedRole: /opt/none/node: not found where the step runs; it runs its CLI with Node.js 22 or newer\n  fix: pass node: 'auto'",
     );
-    expect(missing.console).toContain('ERROR: withAssumedRole: exit code 69: no usable Node.js where the step runs');
+    expect(missing.console).toContain('ERROR: withAssumedRole: exit code 69: no usable Node.js or CLI where the step runs');
     expect(world.server.assumeRoleCalls()).toHaveLength(1);
   });
 
@@ -378,7 +378,12 @@ withAssumedRole(audit + [${ROLE}]) {
     const fromGroovy = Object.fromEntries([...table.matchAll(/(\d+): '([^']*)'/g)].map(([, code, meaning]) => [Number(code), meaning]));
     expect(fromGroovy).toEqual(STEP_EXIT_MEANINGS);
     const help = readFileSync(join(ROOT, 'jenkins/vars/withAssumedRole.txt'), 'utf8');
-    for (const parameter of [...Object.values(STEP_PARAMETERS), ...STEP_ONLY]) expect(help, parameter).toContain(parameter);
+    const page = readFileSync(join(ROOT, 'docs/jenkins.md'), 'utf8');
+    const documented = page.slice(page.indexOf('## Parameters'), page.indexOf('## On which agents'));
+    for (const parameter of [...Object.values(STEP_PARAMETERS), ...STEP_ONLY]) {
+      expect(help, parameter).toContain(parameter);
+      expect(documented, `docs/jenkins.md#parameters: ${parameter}`).toContain(`\`${parameter}\``);
+    }
   });
 
   it('ships the bundle npm run build makes: the committed one is current', () => {

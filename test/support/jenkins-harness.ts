@@ -119,6 +119,14 @@ export function startPipeline(
   return { agent, consoleLog, workspace, ended };
 }
 
+/** The console's lines that are the step's own: neither Jenkins' step markers nor what the body printed. */
+export const stepLines = (log: string, body: readonly string[]) =>
+  log
+    .split('\n')
+    .filter(
+      (line) => line !== '' && !line.startsWith('[Pipeline]') && !line.startsWith('Finished:') && !body.some((text) => line.includes(text)),
+    );
+
 /** Runs `pipeline` (Groovy pipeline code) with `env` as the agent process's own environment. */
 export function runPipeline(
   pipeline: string,

@@ -1,4 +1,4 @@
-// moto_server (an AWS emulator) running the seed's two-account world: account A
+// moto_server (an AWS emulator) running the two-account world of the product: account A
 // holds the deploy role and its instances, account B the Jenkins agents' role,
 // instance profile, a user with keys, and instances of its own.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -67,8 +67,8 @@ export async function createUserKeys(
   return { accessKeyId: /<AccessKeyId>([^<]+)</.exec(keys)?.[1] ?? '', secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(keys)?.[1] ?? '' };
 }
 
-/** The seed's world: DeployMaster and RoleForB in A trusting B; AssumeRoleInA in B with an instance profile. */
-export async function seedTwoAccountWorld(url: string): Promise<MotoWorld> {
+/** The two accounts: DeployMaster and RoleForB in A trusting B; AssumeRoleInA in B with an instance profile. */
+export async function startTwoAccountWorld(url: string): Promise<MotoWorld> {
   const iam = (account: string, params: Record<string, string>) => call(url, account, 'iam', { Version: '2010-05-08', ...params });
   for (const role of ['DeployMaster', 'RoleForB']) {
     await iam(ACCOUNT_A, {
@@ -158,7 +158,7 @@ export function describeWithMoto(name: string, body: (world: () => MotoWorld) =>
     let world: MotoWorld | undefined;
     beforeAll(async () => {
       moto = await startMoto();
-      world = await seedTwoAccountWorld(moto.url);
+      world = await startTwoAccountWorld(moto.url);
     });
     afterAll(async () => {
       await moto?.stop();

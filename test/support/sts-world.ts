@@ -1,5 +1,5 @@
 // A loopback STS with one source user in account B, and the environment a
-// wrapper run needs to reach it: the seed's flow without AWS.
+// wrapper run needs to reach it: the cross-account flow without AWS.
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { AWS_TEST_HOSTS, type AwsRedirect, startAwsRedirect } from './aws-redirect.ts';
 import { cleanEnv, type Env } from './cli.ts';

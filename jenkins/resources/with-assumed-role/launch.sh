@@ -94,7 +94,7 @@ if (!intact(cli)) {
   else {
     fs.rmSync(cli, { force: true });
     process.stderr.write(`withAssumedRole: ${cli}: the step's copy of its CLI on this agent is missing or changed\n  fix: run the step again: it ships a fresh copy\n`);
-    process.exit(75);
+    process.exit(69);
   }
 }
 if (shipped) fs.rmSync(shipped, { force: true });
