@@ -7,7 +7,7 @@ import { type CommandName, envVarName, OPTIONS, type OptionSpec } from '../src/o
 export const START = '<!-- options:start -->';
 export const END = '<!-- options:end -->';
 
-const ALL: CommandName[] = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor'];
+const ALL: CommandName[] = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor', 'forget'];
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
 function commandsOf(spec: OptionSpec): string {

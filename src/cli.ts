@@ -43,6 +43,8 @@ async function runCommand(options: Options, io: CommandIo): Promise<number> {
       return (await loadPart('policies', () => import('./commands/policies.ts'))).policiesCommand(options, io);
     case 'doctor':
       return (await import('./commands/doctor.ts')).doctorCommand(options, io);
+    case 'forget':
+      return (await import('./commands/forget.ts')).forgetCommand(options, io);
     case 'jenkins':
       return (await import('./commands/jenkins.ts')).jenkinsCommand(options, io);
   }

@@ -16,6 +16,7 @@ export const COMMAND_SUMMARIES: Record<UserCommand, { usage: string; summary: st
   verify: { usage: '$0 verify [options]', summary: 'assume the role and check ec2:DescribeInstances per region' },
   policies: { usage: '$0 policies [options]', summary: 'print the IAM documents of the cross-account set-up' },
   doctor: { usage: '$0 doctor [options]', summary: 'diagnose source credentials, instance metadata and the role' },
+  forget: { usage: '$0 forget', summary: 'drop your cached sessions (--session-cache): the next run asks for an MFA code again' },
 };
 
 /** The wrapper's own exit codes, in the words --help gives them (a test holds them to ExitCode and the README). */

@@ -4,11 +4,10 @@
 // opened. A TMPDIR that others may write to without the sticky bit would let them
 // rename our folder and put theirs in its place: it is bypassed, with one line.
 
-import { lstatSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { lstatSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Environment } from '../domain/environment.ts';
-import { ConfigurationError } from '../domain/errors.ts';
+import { ownFolder, userCacheFolder } from '../credentials/user-folders.ts';
 
 const STICKY = 0o1000;
 
@@ -19,28 +18,6 @@ export function unsafeBase(path: string, uid = process.getuid?.()): string | und
   if ((info.mode & 0o022) !== 0 && (info.mode & STICKY) === 0) return 'writable by others without the sticky bit';
   if (uid !== undefined && info.uid !== uid && info.uid !== 0) return `owned by another user (uid ${info.uid})`;
   return undefined;
-}
-
-/** The user's cache folder for with-assumed-role: $XDG_CACHE_HOME or ~/.cache, then with-assumed-role. */
-export function userCacheFolder(env: Environment = process.env): string {
-  const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
-  return join(base, 'with-assumed-role');
-}
-
-/**
- * A folder of the user's own (created 0700 if missing), or a ConfigurationError saying
- * why it cannot be: someone else's, or open to others.
- */
-export function ownFolder(path: string, what: string): string {
-  mkdirSync(path, { recursive: true, mode: 0o700 });
-  const info = lstatSync(path);
-  const uid = process.getuid?.();
-  if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
-    throw new ConfigurationError(`${path}: ${what} must be a folder of yours that only you can open (mode 0700)`, {
-      fix: `remove it, or chmod 700 it if it is yours (it holds ${what})`,
-    });
-  }
-  return path;
 }
 
 export interface TemporaryBase {

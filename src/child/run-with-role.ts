@@ -2,6 +2,7 @@
 // its credentials in its environment only (or a refreshing endpoint, --refresh),
 // its output masked when asked, and resolve to its exit status.
 import { type AssumeRoleOptions, type AssumeRoleResult, assumeRole } from '../credentials/assume.ts';
+import { ConfigurationError } from '../domain/errors.ts';
 import { formatError, PREFIX } from '../output/reporter.ts';
 import { buildChildEnvironment, mergedParentEnvironment } from './child-environment.ts';
 import { discardRelays, openMaskedRelays } from './mask-stream.ts';
@@ -29,6 +30,12 @@ export interface WithAssumedRoleOptions extends AssumeRoleOptions {
   /** Lines the user must see (a refresh that failed); default: stderr. */
   report?: (text: string) => void;
 }
+
+const refreshAsksNoCode = (serial: string): never => {
+  throw new ConfigurationError(`MFA device ${serial}: the MFA session has ended, and a refresh asks for no code`, {
+    fix: 'run the command again: it asks for a new code',
+  });
+};
 
 const indent = (text: string) => `${text.trimEnd().replace(/^/gm, '  ')}\n`;
 
@@ -68,7 +75,8 @@ export async function withAssumedRole(options: WithAssumedRoleOptions): Promise<
   const report = options.report ?? ((text: string) => process.stderr.write(text));
   const refreshing = await openRefreshingEndpoint(credentials, {
     fetch: async () => {
-      const next = await assumeRole(options);
+      // A refresh runs beside the command, which has the terminal: it never asks for an MFA code.
+      const next = await assumeRole({ ...options, askMfaCode: refreshAsksNoCode });
       mask(tokenOf(next));
       return next.credentials;
     },

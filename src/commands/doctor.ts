@@ -3,6 +3,7 @@
 // function per check, each computing and returning its own lines, in the order shown.
 import { configuredEndpoint, stsEndpointUrl } from '../aws/endpoints.ts';
 import { caBundleOf, describeNetwork, type HandlerOptions } from '../aws/http-handler.ts';
+import { type MfaDevice, mfaDeviceOf } from '../credentials/assume.ts';
 import { assumeTargetRole, ROLE_CHAINING_CAP_SECONDS } from '../credentials/assume-role.ts';
 import { readSourceFacts, resolveSourceCredentials, type SourceCredentials } from '../credentials/source-credentials.ts';
 import { planSourceChain } from '../credentials/source-plan.ts';
@@ -106,7 +107,13 @@ async function checkSource(
     if (handler === undefined)
       throw new ConfigurationError('not looked for: no request to AWS can be made', { fix: 'see the network line' });
     const credentials = await resolveSourceCredentials(
-      { profile: source.profile, region: region.region, endpointUrl: endpoint, handler },
+      {
+        profile: source.profile,
+        region: region.region,
+        endpointUrl: endpoint,
+        handler,
+        mfaCodeProvider: async (serial) => codeFor(source, serial),
+      },
       env,
     );
     const chain = planSourceChain(env, source.profile, readSourceFacts(env)).filter((step) => step.skip === undefined);
@@ -186,19 +193,50 @@ function checkRegion(region: Context['region']): Line {
   };
 }
 
-/** The role itself: assumed for real with what was found. */
+/** doctor asks for no code: an MFA device needs --mfa-code to be tried. */
+function codeFor(source: SourceOptions, serial: string): string {
+  if (source.mfa.code !== undefined) return source.mfa.code;
+  throw new ConfigurationError(`MFA device ${serial}: doctor asks for no code`, { fix: "pass the device's current code: --mfa-code CODE" });
+}
+
+/** The MFA device the run would use, and the roles on its way: what a person's run does before the role. */
+function checkPath(device: MfaDevice | undefined, target: RoleTarget | undefined): Line[] {
+  const lines: Line[] = [];
+  if (device !== undefined) lines.push({ status: 'info', check: 'MFA', finding: `${device.serial} (${device.origin})` });
+  if (target !== undefined && target.via.length > 0) {
+    lines.push({
+      status: 'info',
+      check: 'via',
+      finding: `${[...target.via, target.roleArn].join(' -> ')}; the role is chained, so 1h at most`,
+    });
+  }
+  return lines;
+}
+
+/** The role itself: assumed for real with what was found, through the roles on the way, with the MFA code if given. */
 async function checkAssume(
   context: Context,
   target: RoleTarget | undefined,
   found: { credentials?: SourceCredentials; token?: WebIdentityToken },
+  device: MfaDevice | undefined,
 ): Promise<Line> {
   const check = 'assume role';
   if (target === undefined) return { status: 'info', check, finding: 'no role given (--role-arn, or --role with --account)' };
   if (found.credentials === undefined && found.token === undefined) {
     return { status: 'FAIL', check, finding: `${target.roleArn}: not tried without source credentials`, exitCode: ExitCode.configuration };
   }
+  const mfa = device === undefined || device.profileRole ? undefined : device;
+  if (mfa !== undefined && context.source.mfa.code === undefined) {
+    return {
+      status: 'info',
+      check,
+      finding: `${target.roleArn}: not tried: it needs a code of ${mfa.serial}`,
+      fix: 'pass --mfa-code CODE to try it',
+    };
+  }
   try {
     const assumed = await assumeTargetRole({
+      ...(mfa === undefined ? {} : { mfa: { serial: mfa.serial, origin: mfa.origin, code: context.source.mfa.code } }),
       target,
       profile: context.source.profile,
       region: context.region.region,
@@ -209,7 +247,8 @@ async function checkAssume(
       sourceCredentials: found.credentials,
       webIdentityTokenFile: context.source.webIdentityTokenFile,
     });
-    return { status: 'ok', check, finding: describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration) };
+    const via = assumed.hops.length === 0 ? '' : ` via ${assumed.hops.join(', ')}`;
+    return { status: 'ok', check, finding: `${describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration)}${via}` };
   } catch (error) {
     return failure(check, error);
   }
@@ -236,7 +275,8 @@ export async function doctorCommand(options: DoctorOptions, io: CommandIo): Prom
     }
     lines.push(await checkInstanceMetadata(io.env, checked.credentials === undefined));
   }
-  lines.push(network.line, checkRegion(region), await checkAssume(context, target, found));
+  const device = await mfaDeviceOf(source, io.env);
+  lines.push(network.line, checkRegion(region), ...checkPath(device, target), await checkAssume(context, target, found, device));
   io.stdout(render(lines));
   // The first failure found decides: the network's, which every other check depends on, before the rest.
   return [network.line, ...lines].find((line) => line.status === 'FAIL')?.exitCode ?? 0;

@@ -21,14 +21,18 @@ import type { PrintOptions } from '../options/command-options.ts';
 import { formatCredentials, type PrintableCredentials } from '../output/format-credentials.ts';
 import { createReporter, describeAssumed, type Reporter } from '../output/reporter.ts';
 import type { CommandIo } from './command-io.ts';
+import { assumedLine, personOf } from './person.ts';
+
+/** A person's MFA prompt and session cache: print without --cache-file only. */
+type Person = Partial<ReturnType<typeof personOf>>;
 
 function requestOf(options: PrintOptions): CachedRequest | undefined {
   return options.target === undefined ? undefined : roleRequestOf(options.target, options.source);
 }
 
-async function assume(request: CachedRequest, env: Environment, reporter: Reporter): Promise<CachedCredentials> {
-  const assumed = await assumeRole({ ...request, env, log: reporter.verbose });
-  reporter.info(`assumed ${describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration)}`);
+async function assume(request: CachedRequest, env: Environment, reporter: Reporter, person: Person = {}): Promise<CachedCredentials> {
+  const assumed = await assumeRole({ ...request, ...person, env, log: reporter.verbose });
+  reporter.info(assumedLine(assumed, describeAssumed(assumed.assumedRoleArn, assumed.credentials.expiration)));
   return {
     accessKeyId: assumed.credentials.accessKeyId,
     secretAccessKey: assumed.credentials.secretAccessKey,
@@ -71,7 +75,7 @@ async function throughCache(file: string, options: PrintOptions, env: Environmen
     if (refreshed !== undefined) return refreshed;
     const credentials = await assume(request, env, reporter);
     const invocations = current !== undefined && sameRequest(current.request, request) ? (current.invocations ?? []) : [];
-    const { network: _network, ...identifying } = request as CachedRequest & { network?: unknown };
+    const { network: _network, mfa: _mfa, ...identifying } = request as CachedRequest & { network?: unknown; mfa?: unknown };
     await writeCache(file, remembering({ version: 2, request: identifying, credentials, invocations }, options.invocation));
     return credentials;
   });
@@ -90,7 +94,7 @@ export async function printCommand(options: PrintOptions, io: CommandIo): Promis
   if (options.cacheFile !== undefined) {
     credentials = await throughCache(options.cacheFile, options, io.env, reporter);
   } else {
-    credentials = await assume(requestOf(options) as CachedRequest, io.env, reporter);
+    credentials = await assume(requestOf(options) as CachedRequest, io.env, reporter, personOf(io.env, options.sessionCache));
   }
   const printable: PrintableCredentials = { ...credentials, expiration: new Date(credentials.expiration), region: credentials.childRegion };
   io.stdout(formatCredentials(printable, options.format));

@@ -9,6 +9,7 @@ import { roleRequestOf } from '../domain/role-request.ts';
 import type { VerifyOptions } from '../options/command-options.ts';
 import { createReporter } from '../output/reporter.ts';
 import type { CommandIo } from './command-io.ts';
+import { personOf } from './person.ts';
 
 function describe(check: RegionCheck): string {
   return check.describeInstances === 'allowed'
@@ -21,6 +22,7 @@ export async function verifyCommand(options: VerifyOptions, io: CommandIo): Prom
   const { source, target } = options;
   const assumed = await assumeRole({
     ...roleRequestOf(target, source),
+    ...personOf(io.env, options.sessionCache),
     env: io.env,
     log: reporter.verbose,
   });

@@ -15,7 +15,7 @@ import { NO_SESSION_ATTRIBUTES } from '../domain/session-attributes.ts';
 
 /** What the cache records of the request: a RoleRequest (JSON keeps no undefined keys). */
 export type CachedRequest = Partial<
-  Pick<RoleRequest, 'externalId' | 'region' | 'endpointUrl' | 'profile' | 'webIdentityTokenFile' | 'session' | 'allowedAccounts'>
+  Pick<RoleRequest, 'externalId' | 'region' | 'endpointUrl' | 'profile' | 'webIdentityTokenFile' | 'session' | 'allowedAccounts' | 'via'>
 > &
   Pick<RoleRequest, 'roleArn' | 'sessionName' | 'durationSeconds' | 'assumeTimeoutSeconds'>;
 
@@ -65,20 +65,36 @@ export function sameRequest(a: CachedRequest, b: CachedRequest): boolean {
     'profile',
     'webIdentityTokenFile',
   ] as const;
-  // Tags, policies and allowed accounts: equal as JSON, absent as empty.
-  const extras = (request: CachedRequest) => JSON.stringify([request.session ?? NO_SESSION_ATTRIBUTES, request.allowedAccounts ?? []]);
+  // Tags, policies, allowed accounts and roles on the way: equal as JSON, absent as empty.
+  const extras = (request: CachedRequest) =>
+    JSON.stringify([request.session ?? NO_SESSION_ATTRIBUTES, request.allowedAccounts ?? [], request.via ?? []]);
   return keys.every((key) => a[key] === b[key]) && extras(a) === extras(b);
 }
+
+/**
+ * How messages name a cache file, and where else to keep it: `--cache-file F` for
+ * print's cache, `session cache F` for a person's (session-cache.ts).
+ */
+export interface CacheNaming {
+  label: string;
+  /** What to do instead of using a file or folder another user could have planted. */
+  elsewhere: string;
+}
+
+export const cacheFileNaming = (path: string): CacheNaming => ({
+  label: `--cache-file ${path}`,
+  elsewhere: 'point --cache-file at a file in a folder of your own, e.g. ~/.cache/with-assumed-role/',
+});
 
 /** Who owns a path, in a message: `user 1001` (names are not looked up: no dependency for it). */
 const ownerOf = (uid: number) => (uid === 0 ? 'root' : `user ${uid}`);
 
 /** The user's own, or a ConfigurationError naming who owns it: a file another user planted is never trusted. */
-function checkOwnEntry(path: string, info: { uid: number }, what: string): void {
+export function checkOwnEntry(path: string, info: { uid: number }, what: string, naming: CacheNaming): void {
   const uid = process.getuid?.();
   if (uid !== undefined && info.uid !== uid) {
-    throw new ConfigurationError(`--cache-file ${path}: its ${what} is owned by ${ownerOf(info.uid)}, not by you (uid ${uid})`, {
-      fix: `point --cache-file at a file in a folder of your own (another user may have put ${path} there)`,
+    throw new ConfigurationError(`${naming.label}: its ${what} is owned by ${ownerOf(info.uid)}, not by you (uid ${uid})`, {
+      fix: `${naming.elsewhere} (another user may have put ${path} there)`,
     });
   }
 }
@@ -87,41 +103,42 @@ function checkOwnEntry(path: string, info: { uid: number }, what: string): void 
  * The cache's folder: a directory others cannot write to, unless it is sticky (as
  * /tmp is), where they still cannot rename or replace what is ours.
  */
-export async function checkCacheFolder(path: string): Promise<void> {
+export async function checkCacheFolder(path: string, naming: CacheNaming = cacheFileNaming(path)): Promise<void> {
   const folder = dirname(path);
   const info = await stat(folder).catch((error: unknown) => {
-    throw unusableCache(path, error);
+    throw unusableCache(path, error, naming);
   });
-  if (!info.isDirectory()) throw unusableCache(path, Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }));
+  if (!info.isDirectory()) throw unusableCache(path, Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }), naming);
   if ((info.mode & 0o022) !== 0 && (info.mode & 0o1000) === 0) {
-    throw new ConfigurationError(
-      `--cache-file ${path}: its folder ${folder} is writable by others (mode ${(info.mode & 0o7777).toString(8)})`,
-      {
-        fix: `keep the cache in a folder of your own, e.g. ~/.cache/with-assumed-role/ (others could replace it in ${folder})`,
-      },
-    );
+    throw new ConfigurationError(`${naming.label}: its folder ${folder} is writable by others (mode ${(info.mode & 0o7777).toString(8)})`, {
+      fix: `${naming.elsewhere} (others could replace it in ${folder})`,
+    });
+  }
+}
+
+/** A private JSON file's text, or undefined when it does not exist; a file not ours to trust is an error. */
+export async function readPrivateFile(path: string, naming: CacheNaming): Promise<string | undefined> {
+  try {
+    const info = await lstat(path);
+    if (!info.isFile()) throw new ConfigurationError(`${naming.label}: not a regular file`, { fix: naming.elsewhere });
+    checkOwnEntry(path, info, 'file', naming);
+    if ((info.mode & 0o077) !== 0) {
+      throw new ConfigurationError(`${naming.label}: readable by others (mode ${(info.mode & 0o777).toString(8)})`, {
+        fix: `remove it, or chmod 600 ${path}: it holds credentials`,
+      });
+    }
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof ConfigurationError) throw error;
+    throw unusableCache(path, error, naming);
   }
 }
 
 /** The cache's content, or undefined when it does not exist or is not a cache; a file not ours to trust is an error. */
 export async function readCache(path: string): Promise<CacheContent | undefined> {
-  let text: string;
-  try {
-    const info = await lstat(path);
-    if (!info.isFile())
-      throw new ConfigurationError(`--cache-file ${path}: not a regular file`, { fix: 'point --cache-file at a file path of its own' });
-    checkOwnEntry(path, info, 'file');
-    if ((info.mode & 0o077) !== 0) {
-      throw new ConfigurationError(`--cache-file ${path}: readable by others (mode ${(info.mode & 0o777).toString(8)})`, {
-        fix: `remove it, or chmod 600 ${path}: it holds credentials`,
-      });
-    }
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    if (error instanceof ConfigurationError) throw error;
-    throw unusableCache(path, error);
-  }
+  const text = await readPrivateFile(path, cacheFileNaming(path));
+  if (text === undefined) return undefined;
   try {
     const content = JSON.parse(text) as CacheContent;
     return content.version === 2 && typeof content.request?.roleArn === 'string' ? content : undefined;
@@ -130,16 +147,20 @@ export async function readCache(path: string): Promise<CacheContent | undefined>
   }
 }
 
-/** Replaces the cache atomically (write a 0600 sibling, rename over). */
-export async function writeCache(path: string, content: CacheContent): Promise<void> {
+/** Replaces a private file atomically (write a 0600 sibling, rename over). */
+export async function writePrivateFile(path: string, text: string, naming: CacheNaming): Promise<void> {
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(temporary, JSON.stringify(content), { mode: 0o600, flag: 'wx' });
+    await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw unusableCache(path, error);
+    throw unusableCache(path, error, naming);
   }
+}
+
+export function writeCache(path: string, content: CacheContent): Promise<void> {
+  return writePrivateFile(path, JSON.stringify(content), cacheFileNaming(path));
 }
 
 /** Who holds a cache lock: written into it, so that a lock whose holder is gone is taken over at once. */
@@ -177,7 +198,12 @@ const UNOWNED_GRACE_MS = 2000;
  * each. A lock whose holder is gone is taken over at once; a holder stopped by a
  * signal removes it on its way out; a live holder is waited for `waitMs` at most.
  */
-export async function withCacheLock<T>(path: string, waitMs: number, work: () => Promise<T>): Promise<T> {
+export async function withCacheLock<T>(
+  path: string,
+  waitMs: number,
+  work: () => Promise<T>,
+  naming: CacheNaming = cacheFileNaming(path),
+): Promise<T> {
   const lock = `${path}.lock`;
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -186,9 +212,9 @@ export async function withCacheLock<T>(path: string, waitMs: number, work: () =>
       await writeFile(`${lock}/owner`, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: Date.now() }), { mode: 0o600 });
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unusableCache(path, error);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unusableCache(path, error, naming);
       const held = await lstat(lock).catch(() => undefined);
-      if (held !== undefined) checkOwnEntry(lock, held, 'lock');
+      if (held !== undefined) checkOwnEntry(lock, held, 'lock', naming);
       const owner = await readOwner(lock);
       const age = await stat(lock).then(
         (info) => Date.now() - info.mtimeMs,
@@ -200,7 +226,7 @@ export async function withCacheLock<T>(path: string, waitMs: number, work: () =>
       }
       if (Date.now() > deadline) {
         const holder = owner === undefined ? 'another process' : `withAssumedRole (pid ${owner.pid} on ${owner.host})`;
-        throw new TemporaryFailureError(`--cache-file ${path}: ${holder} has been refreshing it for ${Math.round(age / 1000)} s`, {
+        throw new TemporaryFailureError(`${naming.label}: ${holder} has been refreshing it for ${Math.round(age / 1000)} s`, {
           fix: `retry; if no such process runs any more, remove ${lock}`,
         });
       }
@@ -219,10 +245,10 @@ export async function withCacheLock<T>(path: string, waitMs: number, work: () =>
 }
 
 /** A cache file the CLI cannot use where it is: its folder missing, or not ours to write. */
-export function unusableCache(path: string, cause: unknown): ConfigurationError {
+export function unusableCache(path: string, cause: unknown, naming: CacheNaming = cacheFileNaming(path)): ConfigurationError {
   const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
-  return new ConfigurationError(`--cache-file ${path}: cannot be used there (${code})`, {
-    fix: `point --cache-file into an existing folder you can write (${dirname(path)})`,
+  return new ConfigurationError(`${naming.label}: cannot be used there (${code})`, {
+    fix: `${naming.elsewhere}; ${dirname(path)} must exist and be yours to write`,
     cause,
   });
 }

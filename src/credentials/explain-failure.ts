@@ -81,14 +81,11 @@ function packedPolicyTooLarge(failure: StsFailure, context: FailureContext): Con
  * A session chained from a role session asked for more than STS's one hour: raised
  * before calling when the source is visibly a role session, or from STS's refusal.
  */
-export function chainingCapError(durationSeconds: number, sourceLabel: string, details: string[] = []): ConfigurationError {
-  return new ConfigurationError(
-    `--duration ${formatDuration(durationSeconds)}: over the 1 hour cap STS puts on role chaining; ${sourceLabel} is itself a role session`,
-    {
-      fix: 'pass --duration 1h; in Jenkins the block form refreshes credentials, so long stages need no longer sessions',
-      details,
-    },
-  );
+export function chainingCapError(durationSeconds: number, why: string, details: string[] = []): ConfigurationError {
+  return new ConfigurationError(`--duration ${formatDuration(durationSeconds)}: over the 1 hour cap STS puts on role chaining; ${why}`, {
+    fix: 'pass --duration 1h; in Jenkins the block form refreshes credentials, so long stages need no longer sessions',
+    details,
+  });
 }
 
 /** `1 time`, `3 times`. */
@@ -144,7 +141,7 @@ export function explainStsFailure(failure: StsFailure, context: FailureContext):
           );
       }
     case 'chaining':
-      return chainingCapError(context.durationSeconds, context.sourceLabel, [`STS said: ${failure.message}`]);
+      return chainingCapError(context.durationSeconds, `${context.sourceLabel} is itself a role session`, [`STS said: ${failure.message}`]);
     case 'max-session-duration':
       return new ConfigurationError(
         `--duration ${duration}: over the MaxSessionDuration of ${context.roleArn} (1h unless raised, 12h at most)`,

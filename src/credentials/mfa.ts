@@ -6,24 +6,18 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { type Environment, isCi } from '../domain/environment.ts';
 import { ConfigurationError, UsageError } from '../domain/errors.ts';
 
-/** The MFA settings a run was given: the device, and a code for scripts. */
-export interface MfaSettings {
-  /** --mfa-serial: the device's ARN (arn:aws:iam::ACCOUNT:mfa/NAME) or a hardware device's serial number. */
-  serial: string | undefined;
-  /** --mfa-code: the device's current code; else it is asked for. */
-  code: string | undefined;
-}
-
-export const NO_MFA: MfaSettings = { serial: undefined, code: undefined };
-
 const SERIAL = /^(?:arn:aws[a-z-]*:iam::\d{12}:mfa\/[\w+=,.@/-]{1,256}|[\w+=/:,.@-]{9,256})$/;
 const CODE = /^\d{6}$/;
 
+/** --mfa-serial: the device's ARN (arn:aws:iam::ACCOUNT:mfa/NAME) or a hardware device's serial number. */
 export function validateMfaSerial(value: string, origin: string): string {
   if (!SERIAL.test(value)) {
-    throw new UsageError(`${origin} ${value}: not an MFA device: an ARN like arn:aws:iam::123456789012:mfa/alice, or a device's serial number`, {
-      fix: "copy the device's identifier from the IAM console (your user, Security credentials, MFA), or aws iam list-mfa-devices",
-    });
+    throw new UsageError(
+      `${origin} ${value}: not an MFA device: an ARN like arn:aws:iam::123456789012:mfa/alice, or a device's serial number`,
+      {
+        fix: "copy the device's identifier from the IAM console (your user, Security credentials, MFA), or aws iam list-mfa-devices",
+      },
+    );
   }
   return value;
 }

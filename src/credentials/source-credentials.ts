@@ -24,7 +24,8 @@ export interface AwsCredentials {
 }
 
 export interface SourceCredentials {
-  kind: SourceKind;
+  /** Where they were found; 'session-cache': a person's cached session (session-cache.ts). */
+  kind: SourceKind | 'session-cache';
   label: string;
   /** Known to be a role session, so STS caps roles chained from it at one hour. */
   roleSession: boolean;
@@ -37,6 +38,8 @@ export interface SourceRequest {
   endpointUrl: string | undefined;
   /** How the providers' own STS and SSO clients reach AWS (timeouts, proxy, CA bundle). */
   handler: HandlerOptions;
+  /** The code for a profile whose role_arn asks for MFA (mfa_serial): the SDK's profile provider assumes that role itself. */
+  mfaCodeProvider?: (serial: string) => Promise<string>;
 }
 
 /** The SDK's instance-metadata default is 1 s and no retry; a busy agent deserves more, yet a laptop must learn "no IMDS" in seconds. */
@@ -72,6 +75,7 @@ async function callStep(step: SourceStep, request: SourceRequest, env: Environme
         configFilepath: configFile,
         clientConfig,
         ignoreCache: true,
+        ...(request.mfaCodeProvider === undefined ? {} : { mfaCodeProvider: request.mfaCodeProvider }),
       })();
     }
     case 'web-identity':
@@ -105,8 +109,13 @@ function containerEndpointOf(env: Environment) {
   };
 }
 
-function isExpiredSso(error: ProviderFailure): boolean {
-  return /sso/i.test(error.message ?? '') && /expired|refresh/i.test(error.message ?? '');
+/** The SDK's SSO providers: a session that ended, or none to use (never logged in, an unreadable token). */
+function ssoFailure(error: ProviderFailure): 'expired' | 'missing' | undefined {
+  const message = error.message ?? '';
+  if (!/sso/i.test(message) || !/expired|refresh|sso login/i.test(message)) return undefined;
+  // A token that ended and cannot be refreshed (no refresh token) has expired, whatever else is missing from it.
+  if (/expired|cannot refresh/i.test(message)) return 'expired';
+  return 'missing';
 }
 
 /** Reads the shared files for what the source plan needs to know. */
@@ -139,9 +148,16 @@ export async function resolveSourceCredentials(request: SourceRequest, env: Envi
       return { kind: step.kind, label: step.label, roleSession: isRoleSessionSource(step.kind), credentials };
     } catch (caught) {
       const error = caught as ProviderFailure;
-      if (step.kind === 'profile' && isExpiredSso(error)) {
-        throw new StsRefusedError('ExpiredToken', `${step.label}: the SSO session has expired`, {
-          fix: `run aws sso login --profile ${step.profile}`,
+      const sso = step.kind === 'profile' ? ssoFailure(error) : undefined;
+      if (sso === 'expired') {
+        throw new StsRefusedError('ExpiredToken', `${step.label}: its SSO session has expired`, {
+          fix: `aws sso login --profile ${step.profile}`,
+          cause: caught,
+        });
+      }
+      if (sso === 'missing') {
+        throw new ConfigurationError(`${step.label}: no SSO session (not logged in on this machine)`, {
+          fix: `aws sso login --profile ${step.profile}`,
           cause: caught,
         });
       }

@@ -76,6 +76,15 @@ export function roleStrategy(sdk: StsSdk, client: StsClient, target: RoleTarget,
   return { source, send: (signal) => client.send(command, { abortSignal: signal }) };
 }
 
+/** How long an MFA session (GetSessionToken) lasts: STS's own default for an IAM user, a working day. */
+export const MFA_SESSION_SECONDS = 43200;
+
+/** GetSessionToken with an MFA device's code, signed by `client` with an IAM user's own keys: the MFA session. */
+export function mfaSessionRequest(sdk: StsSdk, client: StsClient, serial: string, code: string) {
+  const command = new sdk.GetSessionTokenCommand({ SerialNumber: serial, TokenCode: code, DurationSeconds: MFA_SESSION_SECONDS });
+  return (signal: AbortSignal) => client.send(command, { abortSignal: signal });
+}
+
 /** AssumeRoleWithWebIdentity with the token read now: a refresh sends the file's current token. */
 export function webIdentityStrategy(sdk: StsSdk, client: StsClient, target: RoleTarget, token: WebIdentityToken): StsStrategy {
   const command = new sdk.AssumeRoleWithWebIdentityCommand({

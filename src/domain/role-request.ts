@@ -4,9 +4,18 @@
 import type { NetworkSettings } from './network.ts';
 import type { SessionAttributes } from './session-attributes.ts';
 
+/** A person's MFA: the device (else the source profile's mfa_serial), and its code (else asked on the terminal). */
+export interface MfaSettings {
+  serial: string | undefined;
+  code: string | undefined;
+}
+
+export const NO_MFA: MfaSettings = { serial: undefined, code: undefined };
+
 /** Where source credentials come from and how STS is reached. */
 export interface SourceOptions {
   profile: string | undefined;
+  mfa: MfaSettings;
   /** --web-identity-token-file: the role is assumed with this token, no source credentials. */
   webIdentityTokenFile: string | undefined;
   /** Proxy and CA bundle settings given (the environment's are read where requests are made). */
@@ -31,6 +40,8 @@ export interface RoleTarget {
   allowedAccounts: string[];
   /** --jenkins-tags keys left out for STS's limit of 50 tags. */
   droppedTags: string[];
+  /** Roles assumed in order before this one (--via): a hub account's; each hop with the same session name. */
+  via: string[];
 }
 
 /** Everything an AssumeRole needs from a command's options, flat: what the credential cache records. */
@@ -47,6 +58,8 @@ export interface RoleRequest {
   network: NetworkSettings;
   session: SessionAttributes;
   allowedAccounts: string[];
+  via?: string[] | undefined;
+  mfa?: MfaSettings | undefined;
 }
 
 export function roleRequestOf(target: RoleTarget, source: SourceOptions): RoleRequest {
@@ -63,5 +76,7 @@ export function roleRequestOf(target: RoleTarget, source: SourceOptions): RoleRe
     network: source.network,
     session: target.session,
     allowedAccounts: target.allowedAccounts,
+    via: target.via,
+    mfa: source.mfa,
   };
 }

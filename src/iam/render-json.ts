@@ -34,31 +34,48 @@ function oidcJson(setup: CrossAccountSetup, oidc: OidcTrust): string {
 
 export function renderPoliciesJson(setup: CrossAccountSetup): string {
   if (setup.oidc !== undefined) return oidcJson(setup, setup.oidc);
+  return `${JSON.stringify(policyJson(setup), null, 2)}\n`;
+}
+
+/**
+ * With roles on the way (a hub account's): each hop's documents, in order. The first
+ * hop's source is the agents' role; each later hop's source is the role before it,
+ * whose trust policy is the hop before's (so no EC2 trust of its own).
+ */
+export function renderChainJson(hops: readonly CrossAccountSetup[]): string {
+  const labelled = hops.map((setup, index) => {
+    const { sourceRoleTrustPolicy, ...rest } = policyJson(setup);
+    return {
+      hop: `${index + 1} of ${hops.length}: ${setup.sourceRole ?? sourceRoleName(setup)} in ${setup.sourceAccount} -> ${setup.role} in ${setup.targetAccount}`,
+      ...rest,
+      ...(index === 0 ? { sourceRoleTrustPolicy } : {}),
+    };
+  });
+  return `${JSON.stringify({ hops: labelled }, null, 2)}\n`;
+}
+
+function policyJson(setup: CrossAccountSetup) {
   const documents = buildPolicySet(setup);
   const sourceRole = sourceRoleName(setup);
-  return `${JSON.stringify(
-    {
-      targetRoleTrustPolicy: {
-        description: `Trust policy of ${setup.role} in account ${setup.targetAccount}: who may assume it`,
-        account: setup.targetAccount,
-        role: setup.role,
-        document: documents.targetTrustPolicy,
-      },
-      sourceRolePermissionPolicy: {
-        description: `Inline policy ${SOURCE_POLICY_NAME} of ${sourceRole} in account ${setup.sourceAccount}: may assume ${setup.role}`,
-        account: setup.sourceAccount,
-        role: sourceRole,
-        policyName: SOURCE_POLICY_NAME,
-        document: documents.sourcePermissionPolicy,
-      },
-      sourceRoleTrustPolicy: {
-        description: `Trust policy of ${sourceRole} in account ${setup.sourceAccount}: EC2 may give it to instances (the instance profile)`,
-        account: setup.sourceAccount,
-        role: sourceRole,
-        document: documents.sourceTrustPolicy,
-      },
+  return {
+    targetRoleTrustPolicy: {
+      description: `Trust policy of ${setup.role} in account ${setup.targetAccount}: who may assume it`,
+      account: setup.targetAccount,
+      role: setup.role,
+      document: documents.targetTrustPolicy,
     },
-    null,
-    2,
-  )}\n`;
+    sourceRolePermissionPolicy: {
+      description: `Inline policy ${SOURCE_POLICY_NAME} of ${sourceRole} in account ${setup.sourceAccount}: may assume ${setup.role}`,
+      account: setup.sourceAccount,
+      role: sourceRole,
+      policyName: SOURCE_POLICY_NAME,
+      document: documents.sourcePermissionPolicy,
+    },
+    sourceRoleTrustPolicy: {
+      description: `Trust policy of ${sourceRole} in account ${setup.sourceAccount}: EC2 may give it to instances (the instance profile)`,
+      account: setup.sourceAccount,
+      role: sourceRole,
+      document: documents.sourceTrustPolicy,
+    },
+  };
 }

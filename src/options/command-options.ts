@@ -28,6 +28,8 @@ export interface ExecOptions extends CommonOptions {
   reproduction: string[];
   /** This run as a Jenkins step call, for --dry-run. */
   stepCall: string;
+  /** A person's session cache: on unless under CI or --no-session-cache. */
+  sessionCache: boolean;
 }
 
 export interface PrintOptions extends CommonOptions {
@@ -39,6 +41,7 @@ export interface PrintOptions extends CommonOptions {
   cacheFile: string | undefined;
   /** This run's key (invocation-key.ts), recorded in the cache for the launcher's fast path. */
   invocation: string;
+  sessionCache: boolean;
 }
 
 export interface ServeOptions extends CommonOptions {
@@ -64,6 +67,7 @@ export interface VerifyOptions extends CommonOptions {
   target: RoleTarget;
   regions: string[];
   json: boolean;
+  sessionCache: boolean;
 }
 
 export type PoliciesFormat = 'json' | 'cloudformation' | 'terraform';
@@ -85,6 +89,8 @@ export interface PoliciesOptions extends CommonOptions {
   withSourceIdentity: boolean;
   /** Keyless: the role trusts an OIDC issuer's tokens instead of account B. */
   oidc: OidcTrust | undefined;
+  /** Roles on the agents' way to the deploy role (a hub account's), in order. */
+  via: string[];
 }
 
 export interface DoctorOptions extends CommonOptions {
@@ -93,10 +99,23 @@ export interface DoctorOptions extends CommonOptions {
   target: RoleTarget | undefined;
 }
 
+/** Drops a person's cached sessions. */
+export interface ForgetOptions extends CommonOptions {
+  command: 'forget';
+}
+
 /** The Jenkins step's part to play: its parameters come from the step (step-parameters.ts), not from flags. */
 export interface JenkinsOptions extends CommonOptions {
   command: 'jenkins';
   action: 'begin' | 'end' | 'run';
 }
 
-export type Options = ExecOptions | PrintOptions | ServeOptions | VerifyOptions | PoliciesOptions | DoctorOptions | JenkinsOptions;
+export type Options =
+  | ExecOptions
+  | PrintOptions
+  | ServeOptions
+  | VerifyOptions
+  | PoliciesOptions
+  | DoctorOptions
+  | ForgetOptions
+  | JenkinsOptions;

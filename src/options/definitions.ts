@@ -3,7 +3,7 @@
 
 export type CommandName = UserCommand | 'jenkins';
 /** The commands people run (jenkins is the step's own). */
-export type UserCommand = 'exec' | 'print' | 'serve' | 'verify' | 'policies' | 'doctor';
+export type UserCommand = 'exec' | 'print' | 'serve' | 'verify' | 'policies' | 'doctor' | 'forget';
 
 export interface OptionSpec {
   type: 'string' | 'boolean' | 'array';
@@ -100,6 +100,33 @@ export const OPTIONS = {
     valueName: 'URL',
     description: 'STS endpoint (VPC endpoint, emulator)',
     defaultDescription: 'AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else regional STS',
+    commands: ROLE_COMMANDS,
+  },
+  via: {
+    type: 'array',
+    valueName: 'ARN',
+    separator: ',',
+    description:
+      "a role to pass through on the way (a hub account's), assumed in order before the role, each with the same session name (repeatable); the role is then chained: 1h at most",
+    commands: [...ROLE_COMMANDS, 'policies'],
+    perCommand: {
+      policies: {
+        description: "a role on the agents' way to the deploy role (a hub account's): each hop's documents, in order (--format json)",
+      },
+    },
+  },
+  'mfa-serial': {
+    type: 'string',
+    valueName: 'ARN',
+    description:
+      "your MFA device (arn:aws:iam::ACCOUNT:mfa/NAME): a session with its code (GetSessionToken) before the role; needs an IAM user's own keys",
+    defaultDescription: "the source profile's mfa_serial",
+    commands: ROLE_COMMANDS,
+  },
+  'mfa-code': {
+    type: 'string',
+    valueName: 'CODE',
+    description: "the MFA device's current code, for scripts; else it is asked on the terminal (never under CI)",
     commands: ROLE_COMMANDS,
   },
   profile: {
@@ -236,6 +263,13 @@ export const OPTIONS = {
     description: 'reuse credentials from this 0600 file while they last (the Jenkins block form)',
     commands: ['print'],
   },
+  'session-cache': {
+    type: 'boolean',
+    description:
+      'keep your session in your cache folder (0600): a run within its lifetime asks for no MFA code and calls no STS (--no-session-cache: neither read nor written; withAssumedRole forget drops it)',
+    defaultDescription: 'on, off under CI',
+    commands: ['exec', 'print', 'verify'],
+  },
   dir: {
     type: 'string',
     valueName: 'DIR',
@@ -338,12 +372,12 @@ export const OPTIONS = {
   verbose: {
     type: 'boolean',
     description: 'say each step on stderr; stack traces on errors',
-    commands: [...ALL_COMMANDS, 'jenkins'],
+    commands: [...ALL_COMMANDS, 'forget', 'jenkins'],
   },
   quiet: {
     type: 'boolean',
     description: 'say nothing but errors',
-    commands: ALL_COMMANDS,
+    commands: [...ALL_COMMANDS, 'forget'],
   },
   action: {
     type: 'string',

@@ -22,6 +22,10 @@ export interface PlanFacts {
   endpoint: string;
   /** The proxy to the endpoint and why, the CA bundle and where it came from (http-handler.ts describeNetwork). */
   network: { proxy: string; caBundle: string };
+  /** The MFA device the run uses, and where it was named. */
+  mfa?: { serial: string; origin: string; profileRole: boolean } | undefined;
+  /** An SSO source profile without a session to use: what to say instead of the source. */
+  sso?: { message: string; fix: string } | undefined;
 }
 
 /** Tags, source identity, session policies and allowed accounts: a row for each one asked for. */
@@ -40,6 +44,27 @@ function sessionRows(target: RoleTarget): [string, string][] {
   return rows;
 }
 
+/** The MFA device, and when its code is asked. */
+function mfaRows(options: ExecOptions, facts: PlanFacts): [string, string][] {
+  if (facts.mfa === undefined) return [];
+  const when =
+    options.source.mfa.code !== undefined
+      ? 'the code given (--mfa-code)'
+      : facts.mfa.profileRole
+        ? 'its code asked on this terminal when the profile assumes its role'
+        : `its code asked on this terminal, unless ${options.sessionCache ? 'an MFA session of it is cached' : 'given'}`;
+  return [['MFA', `${facts.mfa.serial} (${facts.mfa.origin}): ${when}`]];
+}
+
+/** Roles on the way, in order, and what chaining costs the session. */
+function viaRows(target: RoleTarget): [string, string][] {
+  if (target.via.length === 0) return [];
+  return [
+    ['via', `${[...target.via, 'the role'].join(' -> ')}, each as session ${target.sessionName}`],
+    ['', 'the role is then chained from a role session: STS gives it 1h at most'],
+  ];
+}
+
 /** The lines of `--dry-run`. */
 export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string {
   const tried = facts.sourceSteps.filter((step) => step.skip === undefined);
@@ -55,10 +80,14 @@ export function describeExecPlan(options: ExecOptions, facts: PlanFacts): string
       'credential source',
       facts.webIdentity !== undefined
         ? `${facts.webIdentity}; no source credentials (AssumeRoleWithWebIdentity)`
-        : tried.length === 0
-          ? 'none available'
-          : source,
+        : facts.sso !== undefined
+          ? `${facts.sso.message}: run ${facts.sso.fix} first`
+          : tried.length === 0
+            ? 'none available'
+            : source,
     ],
+    ...mfaRows(options, facts),
+    ...viaRows(options.target),
     ['role ARN', options.target.roleArn],
     ['session name', `${options.target.sessionName} (${options.target.sessionNameOrigin})`],
     ['duration', `${options.target.durationSeconds} s (${formatDuration(options.target.durationSeconds)})`],

@@ -34,6 +34,11 @@ function verbosityOf(settings: Settings): Verbosity {
   return verbose ? 'verbose' : quiet ? 'quiet' : 'normal';
 }
 
+/** A person's session cache: asked for, else on outside CI (a build's credentials are the agent's, not a person's). */
+function sessionCacheOf(settings: Settings, context: NormalizeContext): boolean {
+  return flag(settings['session-cache']) ?? !isCi(context.env);
+}
+
 /** Validates and types the merged settings of `command`. Throws UsageError naming the input. */
 export function normalizeOptions(command: CommandName, settings: Settings, context: NormalizeContext): Options {
   const common: CommonOptions = { verbosity: verbosityOf(settings), fileEnvironment: context.fileEnvironment };
@@ -72,6 +77,7 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
         refresh: flag(settings.refresh) === true,
         reproduction: reproductionArguments(settings, jenkinsProject(settings, context)),
         stepCall: stepCall(settings, [file, ...args]),
+        sessionCache: sessionCacheOf(settings, context),
       };
     }
     case 'print': {
@@ -92,6 +98,8 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
         format: choice(settings.format, ['env', 'process', 'json'], 'env'),
         cacheFile,
         invocation: context.invocation,
+        // print --cache-file is a cache of its own (the Jenkins block's).
+        sessionCache: cacheFile === undefined && sessionCacheOf(settings, context),
       };
     }
     case 'serve': {
@@ -136,6 +144,7 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
         target: roleTarget(settings, context, stsRegion, true) as RoleTarget,
         regions,
         json: flag(settings.json) === true,
+        sessionCache: sessionCacheOf(settings, context),
       };
     }
     case 'doctor': {
@@ -144,6 +153,8 @@ export function normalizeOptions(command: CommandName, settings: Settings, conte
     }
     case 'policies':
       return normalizePolicies(settings, common);
+    case 'forget':
+      return { ...common, command };
     case 'jenkins':
       return { ...common, command, action: choice(settings.action, ['begin', 'end', 'run'], 'run') };
   }

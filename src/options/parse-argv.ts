@@ -6,7 +6,7 @@ import { UsageError } from '../domain/errors.ts';
 import { type CommandName, OPTIONS, type OptionSpec, optionsOf, type UserCommand } from './definitions.ts';
 
 /** The commands a user runs; the Jenkins step's own (jenkins) parses too, unlisted. */
-export const COMMAND_NAMES: readonly UserCommand[] = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor'];
+export const COMMAND_NAMES: readonly UserCommand[] = ['exec', 'print', 'serve', 'verify', 'policies', 'doctor', 'forget'];
 const PARSED_COMMANDS: readonly string[] = [...COMMAND_NAMES, 'jenkins'];
 
 export type ParsedArgv =

@@ -1,7 +1,7 @@
 // `policies`' options: the two accounts, the role, whom else it trusts, the format,
 // and, keyless, the OIDC issuer and subjects it trusts instead of account B. Pure.
 import { UsageError } from '../domain/errors.ts';
-import { validateAccount, validatePrincipalArn, validateRoleName } from '../domain/role-arn.ts';
+import { validateAccount, validatePrincipalArn, validateRoleArn, validateRoleName } from '../domain/role-arn.ts';
 import type { CommonOptions, PoliciesOptions } from './command-options.ts';
 import { checkRegion, choice, flag, itemsOf, listOf, nonEmpty } from './setting-readers.ts';
 import type { Settings } from './settings.ts';
@@ -18,6 +18,16 @@ export function normalizePolicies(settings: Settings, common: CommonOptions): Po
   };
   const sourceRole = nonEmpty(settings['source-role']);
   const oidc = oidcTrustOf(settings);
+  const format = choice(settings.format, ['json', 'cloudformation', 'terraform'], 'json');
+  const via = itemsOf(settings.via)
+    .filter((hop) => hop !== '')
+    .map((hop) => validateRoleArn(hop, settings.via?.source ?? '--via'));
+  if (via.length > 0 && (oidc !== undefined || format !== 'json')) {
+    throw new UsageError(
+      `${settings.via?.source} with ${oidc !== undefined ? '--oidc-issuer' : `--format ${format}`}: the documents of a chain are made as JSON, from account B's agents`,
+      { fix: `drop ${oidc !== undefined ? '--oidc-issuer' : '--format'}, or ${settings.via?.source}` },
+    );
+  }
   return {
     ...common,
     command: 'policies',
@@ -31,7 +41,8 @@ export function normalizePolicies(settings: Settings, common: CommonOptions): Po
     sourceRole: sourceRole === undefined ? undefined : validateRoleName(sourceRole, settings['source-role']?.source, { path: false }),
     externalId: checkExternalId(nonEmpty(settings['external-id']), settings['external-id']?.source),
     region: checkRegion(nonEmpty(settings.region), settings.region?.source ?? '--region'),
-    format: choice(settings.format, ['json', 'cloudformation', 'terraform'], 'json'),
+    format,
+    via,
     alsoTrust: listOf(settings['also-trust']).map((arn) => validatePrincipalArn(arn, settings['also-trust']?.source)),
     outDir: nonEmpty(settings['out-dir']),
     withTags: flag(settings['with-tags']) === true,

@@ -27,6 +27,10 @@ const LOCAL_ONLY = new Set<OptionName>([
   'source-identity',
   // The build's id token: a laptop assumes the role its own way (docs/oidc.md).
   'web-identity-token-file',
+  // A person's own: their MFA device and code, their session cache.
+  'mfa-serial',
+  'mfa-code',
+  'session-cache',
 ]);
 
 const ORDER = Object.keys(OPTIONS);
@@ -59,11 +63,17 @@ export function reproductionArguments(settings: Settings, derivedProject: string
   return args;
 }
 
-/** `reproduce locally: withAssumedRole ... -- <command>`. */
+/**
+ * `reproduce locally: withAssumedRole ... -- <command>  # ...`: runnable as printed, the
+ * comment saying whose credentials it takes and where an MFA code would be asked.
+ */
 export function reproductionLine(args: readonly string[], command: readonly string[] | string): string {
   const tail = typeof command === 'string' ? command : command.map(shellQuote).join(' ');
-  return `reproduce locally: withAssumedRole ${args.map(shellQuote).join(' ')} -- ${tail}`;
+  return `reproduce locally: withAssumedRole ${args.map(shellQuote).join(' ')} -- ${tail}  ${REPRODUCTION_NOTE}`;
 }
+
+/** The comment a reproduce line ends with. */
+export const REPRODUCTION_NOTE = '# your credentials (AWS_PROFILE); an MFA code is asked if your profile has mfa_serial';
 
 /** A Groovy single-quoted string. */
 const groovyString = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\n', '\\n')}'`;

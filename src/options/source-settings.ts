@@ -1,6 +1,7 @@
 // Where source credentials come from and how STS is reached, from the settings:
 // profile or id token, region, endpoint, deadline, proxy and CA bundle. Pure.
 import { parseProxy } from '../aws/proxy-rules.ts';
+import { validateMfaCode, validateMfaSerial } from '../credentials/mfa.ts';
 import { parseSeconds } from '../domain/duration.ts';
 import { type Environment, RESOLVING_PROFILE } from '../domain/environment.ts';
 import { ConfigurationError, UsageError } from '../domain/errors.ts';
@@ -21,8 +22,23 @@ export function sourceOptions(settings: Settings, region: string | undefined): S
       },
     );
   }
+  const serial = nonEmpty(settings['mfa-serial']);
+  const code = nonEmpty(settings['mfa-code']);
+  if (webIdentityTokenFile !== undefined && (serial !== undefined || code !== undefined)) {
+    const given = (serial !== undefined ? settings['mfa-serial'] : settings['mfa-code'])?.source;
+    throw new UsageError(
+      `${given} with ${settings['web-identity-token-file']?.source}: MFA belongs to an IAM user's keys, and a token uses none`,
+      {
+        fix: `drop ${given}`,
+      },
+    );
+  }
   return {
     profile,
+    mfa: {
+      serial: serial === undefined ? undefined : validateMfaSerial(serial, settings['mfa-serial']?.source ?? '--mfa-serial'),
+      code: code === undefined ? undefined : validateMfaCode(code, settings['mfa-code']?.source ?? '--mfa-code'),
+    },
     webIdentityTokenFile,
     region,
     endpointUrl: checkUrl(nonEmpty(settings['endpoint-url']), settings['endpoint-url']?.source ?? '--endpoint-url'),

@@ -32,6 +32,7 @@ export const STEP_PARAMETERS: Partial<Record<OptionName, string>> = {
   policy: 'policy',
   'policy-arn': 'policyArns',
   'assume-timeout': 'assumeTimeout',
+  via: 'via',
 };
 
 /** Parameters of the step itself, not of the CLI. */
@@ -50,7 +51,7 @@ export interface StepCall {
 }
 
 const OPTION_OF = new Map(Object.entries(STEP_PARAMETERS).map(([option, parameter]) => [parameter as string, option as OptionName]));
-const LISTS = new Set<OptionName>(['env-file', 'transitive-tag', 'allowed-account', 'policy-arn', 'tag']);
+const LISTS = new Set<OptionName>(['env-file', 'transitive-tag', 'allowed-account', 'policy-arn', 'tag', 'via']);
 const FLAGS = new Set<OptionName>(['refresh', 'jenkins-tags']);
 
 const parameterError = (name: string, what: string, fix: string) => new UsageError(`${name} parameter: ${what}`, { fix });

@@ -66,6 +66,18 @@ export function roleTarget(
   const duration = nonEmpty(settings.duration);
   const allowedAccounts = listOf(settings['allowed-account']).map((id) => validateAccount(id, settings['allowed-account']?.source));
   checkAllowedAccount(roleArn, allowedAccounts, 'before');
+  const via = itemsOf(settings.via)
+    .filter((hop) => hop !== '')
+    .map((hop) => {
+      const hopArn = validateRoleArn(hop, settings.via?.source ?? '--via');
+      checkPartitionRegion(hopArn, region, settings.via?.source ?? '--via');
+      return hopArn;
+    });
+  if (via.includes(roleArn)) {
+    throw new UsageError(`${settings.via?.source} ${roleArn}: the role itself, not a role on the way to it`, {
+      fix: `drop it from ${settings.via?.source}: the role is assumed last anyway`,
+    });
+  }
   return {
     roleArn,
     sessionName: given !== undefined ? validateSessionName(given) : deriveSessionName({ project, environment }, context),
@@ -74,6 +86,7 @@ export function roleTarget(
     externalId: checkExternalId(nonEmpty(settings['external-id']), settings['external-id']?.source),
     ...sessionAttributes(settings, context),
     allowedAccounts,
+    via,
   };
 }
 

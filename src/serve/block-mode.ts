@@ -6,7 +6,7 @@ import { assumeRole } from '../credentials/assume.ts';
 import type { Environment } from '../domain/environment.ts';
 import { ConfigurationError, UsageError } from '../domain/errors.ts';
 import { type RoleTarget, roleRequestOf, type SourceOptions } from '../domain/role-request.ts';
-import { hasSessionAttributes, NO_SESSION_ATTRIBUTES } from '../domain/session-attributes.ts';
+import { hasSessionAttributes } from '../domain/session-attributes.ts';
 import { brokerCredentialsOf, type ServeRecord, startBackground, stsRegionOf, writeProfile } from './broker.ts';
 import { findAnchor } from './process-anchor.ts';
 import { type BodyCredentials, checkBodyEnvironment, FILES } from './profile-files.ts';
@@ -61,7 +61,7 @@ export function chooseBodyMode(
   } else if (
     requested === 'auto' &&
     found.kubernetes &&
-    (keyless || !hasSessionAttributes(options.target?.session ?? NO_SESSION_ATTRIBUTES))
+    (keyless ? (options.target?.via.length ?? 0) === 0 : !onlyInRoleMode(options.target))
   ) {
     // A container() of this pod may carry IRSA variables of its own spec, which the check cannot see and botocore
     // would use before a credential_process: hand every container something that wins over them.
@@ -89,10 +89,10 @@ export interface CheckRecord {
  * left out, so the block stops instead.
  */
 export function checkModeCarries(mode: BodyCredentials, target: RoleTarget | undefined): void {
-  if (mode === 'role' || target === undefined || !hasSessionAttributes(target.session)) return;
+  if (mode === 'role' || !onlyInRoleMode(target)) return;
   const how = mode === 'source' ? "from an AWS profile (credentials: 'source')" : "with the agent's web identity variables";
   throw new ConfigurationError(
-    `session tags, a source identity or session policies: the block's tools assume the role themselves here, ${how}, which cannot ask for those`,
+    `session tags, a source identity, session policies or via: the block's tools assume the role themselves here, ${how}, which cannot ask for those or pass through another role`,
     {
       fix: "use the command form (command: '...'), which sends them; or run the block where no web identity variables are set, with credentials: 'role'",
     },
@@ -103,6 +103,11 @@ export const keylessSource = () =>
   new UsageError("credentials: 'source' with a web identity token: there are no source credentials to hand the block", {
     fix: "leave credentials out (auto), or use 'role'",
   });
+
+/** What only the step itself can ask for: session tags, a source identity, session policies, roles on the way (via). */
+function onlyInRoleMode(target: RoleTarget | undefined): boolean {
+  return target !== undefined && (hasSessionAttributes(target.session) || target.via.length > 0);
+}
 
 /** What --check left in the folder, with `requested` applied. */
 export function checkOf(dir: string, requested: ServeCredentials): CheckRecord {

@@ -91,7 +91,8 @@ export async function fetchBrokerCredentials(
 /** Writes what the body's profile reads; `served.json` last, so a reader never sees a profile without credentials behind it. */
 export function writeProfile(dir: string, record: ServeRecord, served: AwsCredentials): void {
   // Not the network settings: a proxy URL may hold a password. The background process gets them as settings.
-  const { network: _network, ...request } = record.request;
+  // Never written: the proxy (its URL may hold a password) and an MFA code.
+  const { network: _network, mfa: _mfa, ...request } = record.request;
   writeAtomically(dir, FILES.request, `${JSON.stringify({ ...record, request })}\n`);
   writeAtomically(dir, FILES.credentials, '');
   writeAtomically(dir, FILES.script, credentialsScript(dir));

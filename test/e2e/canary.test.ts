@@ -1,7 +1,8 @@
 // The canary suite: known source and assumed credentials go through every command
 // and mode, and may show up only where intended: the child's environment, print's
-// stdout, the block form's 0600 cache. Never stderr, messages, argv, other files or
-// the Jenkins console, at any verbosity, on success or on any failure.
+// stdout, the block form's 0600 cache, a person's 0600 session cache (the assumed
+// ones only). Never stderr, messages, argv, other files or the Jenkins console, at
+// any verbosity, on success or on any failure.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -45,14 +46,20 @@ function expectNoCanary(text: string, where: string): void {
   for (const form of FORMS) expect(text.includes(form), `${where} holds ${form}`).toBe(false);
 }
 
-/** Every file under `dir` holding a canary, but the ones allowed. */
+/**
+ * Every file under `dir` (a HOME) holding a canary, but the ones allowed; a person's
+ * session cache may hold the assumed credentials, in files of mode 0600, never a source key.
+ */
 function filesWithCanaries(dir: string, allowed: string[] = []): string[] {
   const found: string[] = [];
+  const sessions = join(dir, '.cache/with-assumed-role/sessions/');
+  const sourceForms = FORMS.filter((form) => form.includes('SOURCE') || form.includes('CANARYSOURCE'));
   for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
     const path = join(dir, entry);
     if (!statSync(path).isFile() || allowed.includes(path)) continue;
     const content = readFileSync(path, 'latin1');
-    if (FORMS.some((form) => content.includes(form))) found.push(path);
+    const session = path.startsWith(sessions) && (statSync(path).mode & 0o777) === 0o600;
+    if ((session ? sourceForms : FORMS).some((form) => content.includes(form))) found.push(path);
   }
   return found;
 }

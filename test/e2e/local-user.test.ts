@@ -117,6 +117,17 @@ describeWithLocalUser('another local user', (other) => {
     for (const secret of secrets) expect(stolen).not.toContain(secret);
   });
 
+  it("cannot plant a person's cached session: a sessions folder of another user's is refused, naming the fix", async () => {
+    const cache = shared(0o1777);
+    await asOther(`umask 022; mkdir -p ${cache}/with-assumed-role/sessions`);
+    const run = await runCli([...ROLE, '--session-cache', '--', 'true'], { env: world.env({ XDG_CACHE_HOME: cache }) });
+    expect(run.exitCode).toBe(78);
+    expect(run.stderr).toContain(
+      `withAssumedRole: ${cache}/with-assumed-role/sessions: cached sessions must be a folder of yours that only you can open (mode 0700)`,
+    );
+    expect(world.server.assumeRoleCalls()).toEqual([]);
+  });
+
   it("cannot plant Node's compile cache: the launcher keeps it in the user's own cache folder", async () => {
     const tmp = shared(0o1777);
     await asOther(`mkdir -m 777 ${tmp}/node-compile-cache`);

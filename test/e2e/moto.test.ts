@@ -3,7 +3,7 @@
 // wrapper assuming DeployMaster in account A, the AWS CLI as the deploy script.
 import { expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../support/cli.ts';
-import { describeWithMoto } from '../support/moto.ts';
+import { describeWithMoto, HUB_ACCOUNT, HUB_ROLE_ARN } from '../support/moto.ts';
 import { ACCOUNT_A, DEPLOY_ROLE_ARN } from '../support/sts-world.ts';
 
 const COUNT = ['aws', 'ec2', 'describe-instances', '--query', 'length(Reservations[].Instances[])', '--output', 'text'];
@@ -55,5 +55,33 @@ describeWithMoto('the cross-account flow against moto', (world) => {
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain(`source credentials: instance metadata (${world().url})`);
     expect(result.stdout.trim()).toBe(String(world().instances[ACCOUNT_A]?.['us-east-1']));
+  });
+
+  it('through a hub account: agent -> Hub -> DeployMaster, each hop as the caller before it', async () => {
+    const env = world().env();
+    const result = await runCli(
+      [
+        '--role-arn',
+        DEPLOY_ROLE_ARN,
+        '--via',
+        HUB_ROLE_ARN,
+        '--session-name',
+        'hub-run',
+        '--region',
+        'us-east-1',
+        '--verbose',
+        '--',
+        'aws',
+        'sts',
+        'get-caller-identity',
+        '--output',
+        'json',
+      ],
+      { env },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('source credentials: environment (AWS_ACCESS_KEY_ID)');
+    expect(result.stderr).toContain(`--via ${HUB_ROLE_ARN}: arn:aws:sts::${HUB_ACCOUNT}:assumed-role/Hub/hub-run`);
+    expect(JSON.parse(result.stdout).Arn).toBe(`arn:aws:sts::${ACCOUNT_A}:assumed-role/DeployMaster/hub-run`);
   });
 });

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, expect, it } from 'vitest';
 import { VERSION } from '../../src/domain/version.ts';
+import { REPRODUCTION_NOTE } from '../../src/options/reproduce.ts';
 import { ROOT } from '../support/cli.ts';
 import { buildVariables, describeWithGroovy, runPipeline } from '../support/jenkins-harness.ts';
 import { generateCredentials } from '../support/sts-server.ts';
@@ -80,7 +81,7 @@ describeWithGroovy("a person's first reproduction", () => {
     );
     expect(run.exitCode, run.console).toBe(0);
     const printed = /reproduce locally: (.*)$/m.exec(run.console)?.[1] ?? '';
-    expect(printed).toBe("withAssumedRole --env-file ci/dev.env --project 'team/app main' -- /bin/sh -c ./deploy.sh");
+    expect(printed).toBe(`withAssumedRole --env-file ci/dev.env --project 'team/app main' -- /bin/sh -c ./deploy.sh  ${REPRODUCTION_NOTE}`);
 
     // The person's profile, as `aws configure --profile dev` writes it, and the page's AWS_PROFILE.
     const person = world.server.addUser('arn:aws:iam::123456789012:user/alice', generateCredentials('AKIA'));

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
 import { STEP_EXIT_MEANINGS } from '../../src/domain/errors.ts';
+import { REPRODUCTION_NOTE } from '../../src/options/reproduce.ts';
 import { STEP_ONLY, STEP_PARAMETERS } from '../../src/options/step-parameters.ts';
 import { availableClients, identitiesCommand, identitiesIn } from '../support/aws-clients.ts';
 import { CLI, cleanEnv, type Env, fixture, isolatedHome, ROOT } from '../support/cli.ts';
@@ -99,6 +100,29 @@ ${IDENTITY}
     const calls = world.server.assumeRoleCalls();
     // One AssumeRole per refresh, none per fetch, is the first test's: five AWS calls in a session cost one.
     expect(calls.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('via: both forms pass through the hub, the block on every refresh too; the body and the command act as the deploy role', async () => {
+    const hub = 'arn:aws:iam::111122223333:role/Hub';
+    world.server.addRole(DEPLOY_ROLE_ARN, { trusts: ['arn:aws:sts::111122223333:assumed-role/Hub/'] });
+    world.server.lifetimeSeconds = 4;
+    world.server.expiry = 'generations';
+    const block = await runPipeline(
+      `withAssumedRole(${ROLE}, sessionName: 'hub-stage', via: '${hub}') { sh '${fixture('until-served.sh')} 3 v1' }`,
+      agentEnv(),
+    );
+    expect(block.exitCode, block.console).toBe(0);
+    expect(new Set(identitiesIn(block.console).v1)).toEqual(new Set([role('hub-stage')]));
+    const asked = world.server.assumeRoleCalls().map((call) => call.params.RoleArn);
+    expect(asked.length).toBeGreaterThanOrEqual(6);
+    expect(asked).toEqual(asked.map((_, index) => (index % 2 === 0 ? hub : DEPLOY_ROLE_ARN)));
+    const command = await runPipeline(
+      `withAssumedRole(${ROLE}, sessionName: 'hub-command', via: ['${hub}'], command: 'aws sts get-caller-identity --query Arn --output text')`,
+      agentEnv(),
+    );
+    expect(command.exitCode, command.console).toBe(0);
+    expect(command.console).toContain(`\n${role('hub-command')}\n`);
+    expect(command.console).toContain(`--via ${hub}`);
   });
 
   it('a refresh whose agent died ends on its own and takes the credentials with it; the next block removes one that could not', async () => {
@@ -296,7 +320,7 @@ withAssumedRole(${ROLE}, region: 'eu-west-1', envFile: 'ci/dev.env', command: ${
     expect(arnsIn(run.console)).toEqual([role('team-app-main-dev-jenkins-42')]);
     const line = /^withAssumedRole[ \d.]*: reproduce locally: (withAssumedRole .*)$/m.exec(run.console)?.[1] as string;
     expect(line).toBe(
-      `withAssumedRole --role-arn ${DEPLOY_ROLE_ARN} --region eu-west-1 --env-file ci/dev.env --project 'team/app main' -- /bin/sh -c '${command}'`,
+      `withAssumedRole --role-arn ${DEPLOY_ROLE_ARN} --region eu-west-1 --env-file ci/dev.env --project 'team/app main' -- /bin/sh -c '${command}'  ${REPRODUCTION_NOTE}`,
     );
     // On the laptop: no Jenkins variables, a profile as the source, withAssumedRole on PATH.
     const keys = world.server.addUser(`arn:aws:iam::${ACCOUNT_B}:user/alice`);

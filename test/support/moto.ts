@@ -1,6 +1,7 @@
 // moto_server (an AWS emulator) running the two-account world of the product: account A
 // holds the deploy role and its instances, account B the Jenkins agents' role,
-// instance profile, a user with keys, and instances of its own.
+// instance profile, a user with keys, and instances of its own; and a hub account
+// whose role Hub organisations route deploys through (--via).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
@@ -18,6 +19,10 @@ export interface MotoWorld {
   /** A clean environment with the user's keys as source and moto as every AWS endpoint. */
   env(extra?: Env): Env;
 }
+
+/** The hub account, and its role on the way from account B to account A. */
+export const HUB_ACCOUNT = '111122223333';
+export const HUB_ROLE_ARN = `arn:aws:iam::${HUB_ACCOUNT}:role/Hub`;
 
 export const SEEDED_INSTANCES = {
   [ACCOUNT_A]: { 'us-east-1': 3, 'eu-west-1': 1 },
@@ -67,7 +72,7 @@ export async function createUserKeys(
   return { accessKeyId: /<AccessKeyId>([^<]+)</.exec(keys)?.[1] ?? '', secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(keys)?.[1] ?? '' };
 }
 
-/** The two accounts: DeployMaster and RoleForB in A trusting B; AssumeRoleInA in B with an instance profile. */
+/** The two accounts: DeployMaster and RoleForB in A trusting B; AssumeRoleInA in B with an instance profile; Hub in the hub account, trusting B. */
 export async function startTwoAccountWorld(url: string): Promise<MotoWorld> {
   const iam = (account: string, params: Record<string, string>) => call(url, account, 'iam', { Version: '2010-05-08', ...params });
   for (const role of ['DeployMaster', 'RoleForB']) {
@@ -77,6 +82,11 @@ export async function startTwoAccountWorld(url: string): Promise<MotoWorld> {
       AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ACCOUNT_B}:root` }),
     });
   }
+  await iam(HUB_ACCOUNT, {
+    Action: 'CreateRole',
+    RoleName: 'Hub',
+    AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ACCOUNT_B}:root` }),
+  });
   await iam(ACCOUNT_B, {
     Action: 'CreateRole',
     RoleName: 'AssumeRoleInA',

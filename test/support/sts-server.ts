@@ -23,6 +23,8 @@ interface Identity extends Credentials {
   /** For generation-based expiry: the role session this belongs to, and its place in it. */
   session?: string;
   generation?: number;
+  /** An MFA session (GetSessionToken with a device's code), or a role assumed from one: aws:MultiFactorAuthPresent. */
+  mfa?: boolean;
 }
 
 export interface StsCall {
@@ -98,6 +100,10 @@ export interface ImdsFaults {
 
 export interface RoleSettings {
   maxSessionDuration?: number;
+  /** The trust policy's principals: callers whose ARN starts with one of these (none given: anyone). */
+  trusts?: string[];
+  /** The trust policy asks for aws:MultiFactorAuthPresent. */
+  requireMfa?: boolean;
   /** The trust policy lacks sts:TagSession: AssumeRole with tags is refused. */
   denyTagSession?: boolean;
   /** The trust policy lacks sts:SetSourceIdentity: AssumeRole with a source identity is refused. */
@@ -285,6 +291,8 @@ export class StsTestServer {
   /** ...and regions where it is refused with UnauthorizedOperation. */
   ec2Denied = new Set<string>();
   private readonly identities = new Map<string, Identity>();
+  /** MFA devices by serial: their user, the codes they show, and the codes used (each works once). */
+  private readonly mfaDevices = new Map<string, { user: string; codes: Set<string>; used: Set<string> }>();
   private readonly roles = new Map<string, RoleSettings>();
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
@@ -331,6 +339,8 @@ export class StsTestServer {
     this.oidcProviders.clear();
     this.oidcTrusts.clear();
     this.onCall = undefined;
+    this.roles.clear();
+    this.mfaDevices.clear();
   }
 
   get url(): string {
@@ -380,6 +390,20 @@ export class StsTestServer {
       roleSession: false,
     });
     return longTerm;
+  }
+
+  /** An MFA device of the user `userArn`, showing `codes` (each accepted once). */
+  addMfaDevice(serial: string, userArn: string, codes: string[]): void {
+    this.mfaDevices.set(serial, { user: userArn, codes: new Set(codes), used: new Set() });
+  }
+
+  /** Who signed a call with this access key: the identity's ARN, or undefined for a key STS does not know. */
+  identityOf(accessKeyId: string | undefined): string | undefined {
+    return accessKeyId === undefined ? undefined : this.identities.get(accessKeyId)?.arn;
+  }
+
+  sessionTokenCalls(): StsCall[] {
+    return this.calls.filter((call) => call.action === 'GetSessionToken');
   }
 
   /** Declares a role's settings; roles not declared can be assumed with defaults. */
@@ -485,6 +509,7 @@ export class StsTestServer {
       );
     }
     if (action === 'DescribeInstances') return this.describeInstances(auth.region, caller.arn, reply);
+    if (action === 'GetSessionToken') return this.getSessionToken(params, caller, reply, fail);
     if (action !== 'AssumeRole')
       return reply(400, errorXml('InvalidAction', `Could not find operation ${action} for version 2011-06-15`), 'InvalidAction');
 
@@ -509,6 +534,8 @@ export class StsTestServer {
     if (invalid !== undefined) return fail(invalid.code, invalid.message);
     const session = sessionRequestOf(params);
     const role = this.roles.get(params.RoleArn ?? '');
+    if (role?.trusts !== undefined && !role.trusts.some((principal) => caller.arn.startsWith(principal))) return fail('AccessDenied');
+    if (role?.requireMfa && !caller.mfa && !this.acceptCode(params.SerialNumber, params.TokenCode, caller.arn)) return fail('AccessDenied');
     const notAuthorized = (action: string) =>
       fail('AccessDenied', `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${params.RoleArn}`);
     if (session.tags.length > 0 && role?.denyTagSession) return notAuthorized('sts:TagSession');
@@ -518,7 +545,55 @@ export class StsTestServer {
       (session.policy?.length ?? 0) +
       100 * session.policyArns.length;
     if (packed > PACKED_LIMIT) return fail('PackedPolicyTooLarge');
-    return reply(200, wrap('AssumeRole', this.issue(params, faults.answerAccount)), 'OK');
+    // MFA is present in a role assumed from an MFA session, not in one chained from that role.
+    return reply(200, wrap('AssumeRole', this.issue(params, faults.answerAccount, caller.mfa === true && !caller.roleSession)), 'OK');
+  }
+
+  /** Whether `code` is one `serial` shows, of `userArn`'s device, not used before: then it is used. */
+  private acceptCode(serial: string | undefined, code: string | undefined, userArn: string): boolean {
+    const device = serial === undefined ? undefined : this.mfaDevices.get(serial);
+    if (device === undefined || code === undefined || device.user !== userArn || !device.codes.has(code) || device.used.has(code))
+      return false;
+    device.used.add(code);
+    return true;
+  }
+
+  /** GetSessionToken: an IAM user's own keys (never a session's), with an MFA device's code when one is given. */
+  private getSessionToken(
+    params: Record<string, string>,
+    caller: Identity,
+    reply: (status: number, xml: string, outcome: string) => void,
+    fail: (code: StsErrorCode, message?: string) => void,
+  ): void {
+    if (caller.roleSession || caller.sessionToken !== undefined) {
+      fail('AccessDenied', 'Cannot call GetSessionToken with session credentials');
+      return;
+    }
+    const withMfa = params.SerialNumber !== undefined;
+    if (withMfa && !this.acceptCode(params.SerialNumber, params.TokenCode, caller.arn)) {
+      fail('AccessDenied', 'MultiFactorAuthentication failed with invalid MFA one time pass code. ');
+      return;
+    }
+    const credentials = this.nextCredentials.shift() ?? generateCredentials();
+    const expiresAt = Date.now() + Number(params.DurationSeconds ?? 43200) * 1000;
+    this.identities.set(credentials.accessKeyId, {
+      ...credentials,
+      arn: caller.arn,
+      account: caller.account,
+      userId: caller.userId,
+      roleSession: false,
+      expiresAt,
+      mfa: withMfa,
+    });
+    reply(
+      200,
+      wrap(
+        'GetSessionToken',
+        `<Credentials><AccessKeyId>${credentials.accessKeyId}</AccessKeyId><SecretAccessKey>${xmlEscape(credentials.secretAccessKey)}</SecretAccessKey>` +
+          `<SessionToken>${xmlEscape(credentials.sessionToken)}</SessionToken><Expiration>${new Date(expiresAt).toISOString()}</Expiration></Credentials>`,
+      ),
+      'OK',
+    );
   }
 
   /** What STS checks of any AssumeRole*: the ARN, the session name, the duration, its limits. */
@@ -552,7 +627,7 @@ export class StsTestServer {
   }
 
   /** New credentials of a session of the requested role (in `answerAccount`, if given): the Result element's XML. */
-  private issue(params: Record<string, string>, answerAccount?: string): string {
+  private issue(params: Record<string, string>, answerAccount?: string, mfa = false): string {
     const roleArn = params.RoleArn ?? '';
     const sessionName = params.RoleSessionName ?? '';
     const role = ROLE_ARN.exec(roleArn) as RegExpExecArray;
@@ -573,6 +648,7 @@ export class StsTestServer {
       expiresAt,
       session: arn,
       generation,
+      mfa,
     });
     return (
       `<AssumedRoleUser><AssumedRoleId>${roleId}:${xmlEscape(sessionName)}</AssumedRoleId><Arn>${xmlEscape(arn)}</Arn></AssumedRoleUser>` +

@@ -7,7 +7,9 @@ import { violations, withDrawing } from '../../scripts/import-graph.ts';
 import { PAGE, withTables } from '../../scripts/sdk-matrix-table.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const pages = ['README.md', 'CHANGELOG.md', ...readdirSync(join(ROOT, 'docs')).map((name) => `docs/${name}`)].filter((page) => page.endsWith('.md'));
+const pages = ['README.md', 'CHANGELOG.md', ...readdirSync(join(ROOT, 'docs')).map((name) => `docs/${name}`)].filter((page) =>
+  page.endsWith('.md'),
+);
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
 function anchorOf(heading: string): string {
