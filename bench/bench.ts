@@ -1,7 +1,9 @@
 // ./dev bench: start-up, cache-hit and masking cost of the built CLI against the
 // loopback STS, each as a ratio to a floor measured in the same run, interleaved;
-// and the Jenkins step's counts (sh steps, bytes, console lines) against their budgets.
-// BENCH_ONLY=startup, masking or step runs one part. Everything it writes is under
+// the Jenkins step's counts (sh steps, bytes, console lines) against their budgets;
+// and the fleet's: many runs against a throttling STS, refreshes of blocks started
+// together, a day of refreshes, an STS outage (bench/fleet.ts).
+// BENCH_ONLY=startup, masking, step or fleet runs one part. Everything it writes is under
 // one temporary folder, removed at the end.
 import { spawn } from 'node:child_process';
 import {
@@ -23,6 +25,7 @@ import { bundleCli } from '../scripts/build.ts';
 import { Masker } from '../src/child/masker.ts';
 import { PIPE_READ_BYTES } from '../src/child/output-pipes.ts';
 import { generateCredentials, StsTestServer } from '../test/support/sts-server.ts';
+import { fleet } from './fleet.ts';
 import { stepCost } from './step-cost.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -153,6 +156,8 @@ try {
   if (only === undefined || only === 'startup') await startup();
   if (only === undefined || only === 'masking') await masking();
   if (only === undefined || only === 'step') withinBudget = (await stepCost(server, row)) && withinBudget;
+  if (only === undefined || only === 'fleet')
+    withinBudget = (await fleet({ server, cli: BIN, env: { ...env, CI: 'true' }, scratch }, row)) && withinBudget;
 } finally {
   await server.close();
   rmSync(scratch, { recursive: true, force: true });

@@ -48,15 +48,19 @@ const MAX_WINDOW = 32;
  */
 const COST = { pass: 400, hit: 50, step: 4, window: 30 };
 
+/** Adds `value` to the list under `key`, in place: a masker holding a day of refreshed secrets builds these lists from scratch at each refresh. */
+export function appendTo<K, V>(lists: Map<K, V[]>, key: K, value: V): void {
+  const list = lists.get(key);
+  if (list === undefined) lists.set(key, [value]);
+  else list.push(value);
+}
+
 /** Where each byte sits in the (ASCII) secrets: what the byte search can look for. */
 export function bytePlaces(secrets: readonly SecretUnits[]): Map<number, Place[]> {
   const places = new Map<number, Place[]>();
   for (const secret of secrets) {
     if (!secret.ascii) continue;
-    for (let index = 0; index < secret.literal.length; index += 1) {
-      const byte = secret.literal[index] as number;
-      places.set(byte, [...(places.get(byte) ?? []), { secret, index }]);
-    }
+    for (let index = 0; index < secret.literal.length; index += 1) appendTo(places, secret.literal[index] as number, { secret, index });
   }
   return places;
 }
@@ -80,7 +84,7 @@ export function windowSearch(secrets: readonly SecretUnits[]): WindowSearch | un
       shift[key] = Math.min(shift[key] as number, length - 1 - k);
     }
     const key = ((bytes[length - 2] as number) << 8) | (bytes[length - 1] as number);
-    ending.set(key, [...(ending.get(key) ?? []), { place: { secret, index }, bytes }]);
+    appendTo(ending, key, { place: { secret, index }, bytes });
   }
   return { length, shift, ending };
 }
@@ -97,9 +101,15 @@ export function chooseBytes(secrets: readonly SecretUnits[], placesOf: Map<numbe
   while (left.size > 0) {
     let best: { byte: number; cost: number; covers: Set<SecretUnits> } | undefined;
     for (const [byte, places] of placesOf) {
-      const covers = new Set(places.filter((place) => left.has(place.secret)).map((place) => place.secret));
+      // Counted in place: with a day of refreshed secrets, these lists are long.
+      const covers = new Set<SecretUnits>();
+      let finds = 0;
+      for (const place of places) {
+        if (!left.has(place.secret)) continue;
+        covers.add(place.secret);
+        finds += 1;
+      }
       if (covers.size === 0) continue;
-      const finds = places.filter((place) => covers.has(place.secret)).length;
       const cost = (COST.pass + (counts[byte] as number) * finds * COST.hit) / covers.size;
       if (best === undefined || cost < best.cost) best = { byte, cost, covers };
     }

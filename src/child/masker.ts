@@ -1,6 +1,8 @@
 // The masking state machine, one per output stream: replaces every form of the
 // secrets (secret-forms.ts) with ****, across chunk boundaries, holding back only
-// bytes that could begin a secret. Pure: bytes in, slices of them out.
+// bytes that could begin a secret. Pure: bytes in, slices of them out. Over 300
+// lines: the state machine and its hot loops stay one class, which V8 keeps fast;
+// the search planner is mask-planner.ts, the forms secret-forms.ts.
 //
 // Searches find where a secret may be, each at native or near-native speed, and
 // each find is then matched both ways, character by character:
@@ -13,7 +15,17 @@
 // escape search finds. What the output is made of decides between the first two,
 // from a sample of it taken every 16 MB; the escape search always runs.
 
-import { bytePlaces, choosePlan, type Place, type Plan, SAMPLING, type Sampling, type WindowSearch, windowSearch } from './mask-planner.ts';
+import {
+  appendTo,
+  bytePlaces,
+  choosePlan,
+  type Place,
+  type Plan,
+  SAMPLING,
+  type Sampling,
+  type WindowSearch,
+  windowSearch,
+} from './mask-planner.ts';
 import { literalAt, matchBackward, matchForward, NEEDS_MORE, type SecretUnits, unicodeEscapeAt, unitsOf } from './secret-forms.ts';
 
 const MASK = Buffer.from('****');
@@ -51,6 +63,8 @@ export class Masker {
   private sampled = 0;
   private untilSample = 0;
   private readonly sampling: Sampling;
+  /** The last full sample and its byte counts, to plan again with when secrets are added. */
+  private seen: { counts: Uint32Array; sample: Buffer } | undefined;
   /** Matches of the current scan, packed (start * LENGTH_BITS + LENGTH_BITS - 1 - length), reused. */
   private found = new Float64Array(64);
   private count = 0;
@@ -59,34 +73,32 @@ export class Masker {
   constructor(secrets: readonly string[], sampling: Sampling = SAMPLING) {
     this.sampling = sampling;
     this.sample = Buffer.alloc(sampling.bytes);
-    this.prepare(secrets);
+    this.add(secrets);
   }
 
-  /** Masks these secrets too from now on (refreshed credentials); bytes held back so far are checked against all. */
-  add(secrets: readonly string[]): void {
-    this.prepare([...this.secrets.map((secret) => secret.text), ...secrets]);
-  }
-
-  private prepare(texts: readonly string[]): void {
-    this.secrets = [...new Set(texts)].filter((text) => text !== '').map(unitsOf);
-    this.placesOf = bytePlaces(this.secrets);
-    this.escaped = new Map();
-    for (const secret of this.secrets) {
+  /**
+   * Masks these secrets too from now on (refreshed credentials); bytes held back so
+   * far are checked against all. Only the new secrets are indexed: a block that
+   * refreshes all day adds a few kilobytes each time, not a rebuild of everything.
+   */
+  add(texts: readonly string[]): void {
+    const known = new Set(this.secrets.map((secret) => secret.text));
+    const fresh = [...new Set(texts)].filter((text) => text !== '' && !known.has(text)).map(unitsOf);
+    if (fresh.length === 0 && this.secrets.length > 0) return;
+    this.secrets = [...this.secrets, ...fresh];
+    for (const [byte, places] of bytePlaces(fresh)) for (const place of places) appendTo(this.placesOf, byte, place);
+    for (const secret of fresh) {
       [...secret.text].forEach((char, index) => {
-        if (char.length !== 1) return;
-        const code = char.charCodeAt(0);
-        this.escaped.set(code, [...(this.escaped.get(code) ?? []), { secret, index }]);
+        if (char.length === 1) appendTo(this.escaped, char.charCodeAt(0), { secret, index });
       });
-    }
-    this.windows = windowSearch(this.secrets);
-    this.firstLiteral = new Uint8Array(256);
-    this.adjacent = new Uint8Array(65536);
-    for (const { literal } of this.secrets) {
+      const { literal } = secret;
       this.firstLiteral[literal[0] as number] = 1;
       for (let at = 1; at < literal.length; at += 1) this.adjacent[((literal[at - 1] as number) << 8) | (literal[at] as number)] = 1;
+      this.longest = Math.max(this.longest, secret.maxLength);
     }
-    this.longest = Math.max(0, ...this.secrets.map((secret) => secret.maxLength));
-    this.plan = choosePlan(this.secrets, this.placesOf, this.windows, new Uint32Array(256), undefined);
+    this.windows = windowSearch(this.secrets);
+    // Planned on what the output has looked like so far: a plan blind to it may search for a byte the output is full of.
+    this.plan = choosePlan(this.secrets, this.placesOf, this.windows, this.seen?.counts ?? new Uint32Array(256), this.seen?.sample);
   }
 
   /** The masked bytes that are safe to show now, in order. */
@@ -130,6 +142,7 @@ export class Masker {
     const sample = this.sample;
     for (let at = 0; at < sample.length; at += 1) counts[sample[at] as number] = (counts[sample[at] as number] as number) + 1;
     this.plan = choosePlan(this.secrets, this.placesOf, this.windows, counts, sample);
+    this.seen = { counts, sample: Buffer.from(sample) };
     this.sampled = 0;
     this.untilSample = this.sampling.every;
   }

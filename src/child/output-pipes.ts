@@ -11,12 +11,12 @@
 // there is one, enlarges the pipes to 256 KB in the background.
 
 import { execFile, spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, fstatSync, openSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
 import { type OnReadOpts, Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigurationError } from '../domain/errors.ts';
-import { makePrivateFolder, temporaryBase } from './private-folder.ts';
+import { makePrivateFolder, removePrivateFolder, temporaryBase } from './private-folder.ts';
 
 export interface OutputPipe {
   /** Our end, reading through its `onread` buffer. */
@@ -67,7 +67,7 @@ export async function outputPipes(reads: readonly OnReadOpts[]): Promise<OutputP
       throw error;
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removePrivateFolder(dir);
   }
 }
 

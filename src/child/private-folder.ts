@@ -4,7 +4,7 @@
 // opened. A TMPDIR that others may write to without the sticky bit would let them
 // rename our folder and put theirs in its place: it is bypassed, with one line.
 
-import { lstatSync, mkdtempSync } from 'node:fs';
+import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ownFolder, userCacheFolder } from '../credentials/user-folders.ts';
@@ -48,7 +48,28 @@ export function temporaryBase(): TemporaryBase {
   return chosen;
 }
 
-/** A fresh 0700 folder of ours under the temporary base. */
+/** The folders made and not yet removed: a stop signal exits at once (cli.ts), and they go with it. */
+const made = new Set<string>();
+
+function removeLeftFolders(): void {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  made.clear();
+}
+
+/**
+ * A fresh 0700 folder of ours under the temporary base; removePrivateFolder removes it.
+ * One the process leaves (Jenkins aborted the step while the masking pipes were
+ * being made) is removed as the process exits.
+ */
 export function makePrivateFolder(prefix = 'with-assumed-role-'): string {
-  return mkdtempSync(join(temporaryBase().path, prefix));
+  const dir = mkdtempSync(join(temporaryBase().path, prefix));
+  if (made.size === 0) process.once('exit', removeLeftFolders);
+  made.add(dir);
+  return dir;
+}
+
+export function removePrivateFolder(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  made.delete(dir);
+  if (made.size === 0) process.off('exit', removeLeftFolders);
 }

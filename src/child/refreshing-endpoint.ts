@@ -2,7 +2,7 @@
 // again before expiry, and the profile of the child's own that keeps any default
 // profile from winning over it (refresh-profile.ts).
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadStsSdk } from '../aws/load-sdk.ts';
 import type { TemporaryCredentials } from '../credentials/assume-role.ts';
@@ -11,7 +11,7 @@ import { sharedFilePaths } from '../credentials/source-plan.ts';
 import type { Environment } from '../domain/environment.ts';
 import type { ChildEndpoint } from './child-environment.ts';
 import { type CredentialEndpoint, startCredentialEndpoint } from './credential-endpoint.ts';
-import { makePrivateFolder } from './private-folder.ts';
+import { makePrivateFolder, removePrivateFolder } from './private-folder.ts';
 import { configWithProfile, refreshProfileName, settingsLines } from './refresh-profile.ts';
 
 export interface RefreshingEndpoint {
@@ -29,6 +29,8 @@ export interface RefreshingOptions {
   fetch(): Promise<TemporaryCredentials>;
   failed(error: unknown, repeated: boolean, current: TemporaryCredentials | undefined): void;
   expired(last: TemporaryCredentials): void;
+  /** Refreshed again after failures. */
+  recovered(): void;
   /** The child's environment before the wrapper's additions: where its shared files are. */
   env: Environment;
   timers?: Timers;
@@ -76,6 +78,7 @@ export async function openRefreshingEndpoint(first: TemporaryCredentials, option
     },
     failed: (error, repeated) => options.failed(error, repeated, refresher.current),
     expired: () => options.expired(last),
+    recovered: () => options.recovered(),
     ...(options.timers === undefined ? {} : { timers: options.timers }),
   });
   const endpoint = await startCredentialEndpoint(() => {
@@ -93,7 +96,7 @@ export async function openRefreshingEndpoint(first: TemporaryCredentials, option
     stop: async () => {
       refresher.stop();
       await endpoint.close();
-      rmSync(shared.dir, { recursive: true, force: true });
+      removePrivateFolder(shared.dir);
     },
   };
 }

@@ -89,6 +89,7 @@ export async function withAssumedRole(options: WithAssumedRoleOptions): Promise<
     },
     expired: (last) =>
       report(`${PREFIX}the credentials expired at ${last.expiration.toISOString()} unrefreshed: the command's next fetch of them fails\n`),
+    recovered: () => report(`${PREFIX}refreshed again: the command's next fetch gets the role's credentials\n`),
     env: mergedParentEnvironment(base),
   });
   mask(refreshing.secrets);

@@ -56,10 +56,27 @@ export function patternsOf(char: string): Pattern[] {
   return patterns;
 }
 
+/**
+ * The patterns of each character met so far, shared by every secret that holds it:
+ * never changed once made. A secret is then an array of references, not thousands
+ * of small buffers: an all-day block that refreshes 48 times keeps every secret it
+ * served without its masker growing by a megabyte at each refresh.
+ */
+const patternsByChar = new Map<string, Pattern[]>();
+
+function sharedPatternsOf(char: string): Pattern[] {
+  let patterns = patternsByChar.get(char);
+  if (patterns === undefined) {
+    patterns = patternsOf(char);
+    patternsByChar.set(char, patterns);
+  }
+  return patterns;
+}
+
 /** A secret as units of alternatives, with what the matchers and searches need. */
 export function unitsOf(text: string): SecretUnits {
   const chars = [...text];
-  const units = chars.map(patternsOf);
+  const units = chars.map(sharedPatternsOf);
   const first = new Set<number>();
   for (const alternative of units[0] ?? []) first.add(alternative.bytes[0] as number);
   return {

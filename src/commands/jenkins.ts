@@ -5,7 +5,7 @@
 // this; every rule and message lives here, where tests reach them.
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makePrivateFolder } from '../child/private-folder.ts';
+import { makePrivateFolder, removePrivateFolder } from '../child/private-folder.ts';
 import type { Environment } from '../domain/environment.ts';
 import { ConfigurationError, InternalError } from '../domain/errors.ts';
 import { droppedTagsLine } from '../domain/session-attributes.ts';
@@ -116,8 +116,6 @@ async function run(env: Environment, io: CommandIo): Promise<number> {
   let tokenFolder: string | undefined;
   if (env.JENKINS_WITH_ASSUMED_ROLE_ID_TOKEN !== undefined) {
     tokenFolder = makePrivateFolder();
-    const folder = tokenFolder;
-    process.on('exit', () => rmSync(folder, { recursive: true, force: true }));
     Object.assign(settings, copyIdToken(env, tokenFolder));
   } else if (env.JENKINS_WITH_ASSUMED_ROLE_ID_TOKEN_FILE !== undefined) {
     settings['web-identity-token-file'] = {
@@ -134,7 +132,7 @@ async function run(env: Environment, io: CommandIo): Promise<number> {
   try {
     return await execCommand(options, { ...io, env: commandEnv }, { version: VERSION });
   } finally {
-    if (tokenFolder !== undefined) rmSync(tokenFolder, { recursive: true, force: true });
+    if (tokenFolder !== undefined) removePrivateFolder(tokenFolder);
   }
 }
 

@@ -2,7 +2,9 @@
 // first when asked (GetSessionToken), then each --via hop in order, then the role;
 // one strategy per STS API (sts-strategies.ts), bounded retries with full-jitter
 // backoff, HTTP timeouts and one deadline for all of it; every failure explained as
-// a typed error naming the hop that failed.
+// a typed error naming the hop that failed. Over 300 lines: the chain's steps
+// share one deadline, one attempt count and one explanation of what failed where;
+// the STS calls (sts-strategies.ts) and the wording (explain-failure.ts) live apart.
 import { configuredEndpoint, stsEndpointUrl } from '../aws/endpoints.ts';
 import { describeNetwork } from '../aws/http-handler.ts';
 import { loadStsSdk } from '../aws/load-sdk.ts';
@@ -189,8 +191,9 @@ function credentialsOf(answer: AssumeAnswer): { credentials: TemporaryCredential
 
 /**
  * Assumes `input.target` with source credentials from the SDK's chain (or with an id
- * token). Retries throttling, 5xx, network errors and timeouts with full-jitter
- * backoff until the --assume-timeout deadline; refusals fail at once. Throws typed errors only.
+ * token). Retries 5xx, network errors and timeouts with full-jitter backoff, six
+ * attempts within the --assume-timeout deadline, and throttling until that deadline
+ * (docs/decisions.md); refusals fail at once. Throws typed errors only.
  */
 export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedRole> {
   const clock = input.clock ?? systemClock;
@@ -229,6 +232,7 @@ export async function assumeTargetRole(input: AssumeRoleInput): Promise<AssumedR
           deadline,
           signal: controller.signal,
           isRetryable: (error) => isRetryable(classify(error)),
+          untilDeadline: (error) => classify(error).kind === 'throttled',
           onRetry: (attempt, delay, error) => input.log?.(`attempt ${attempt} failed (${classify(error).code}); retrying in ${delay} ms`),
         },
       );

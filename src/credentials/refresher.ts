@@ -1,10 +1,16 @@
 // Keeps expiring credentials fresh: fetches again before they expire, retries a
-// failed fetch until they do, then reports them gone. Time is injected, so the
-// schedule is tested in milliseconds.
+// failed fetch until they do, then reports them gone. Time and randomness are
+// injected, so the schedule is tested in milliseconds.
 
-/** When to fetch again: at the latest 15 minutes before expiry, or half the lifetime for short sessions. */
-export function refreshAt(issuedAtMs: number, expirationMs: number): number {
-  return expirationMs - Math.min(15 * 60_000, (expirationMs - issuedAtMs) / 2);
+/**
+ * When to fetch again: at the latest 15 minutes before expiry (half the lifetime
+ * for short sessions), and earlier by up to half that margin, at random: blocks
+ * started together (a matrix build, a release train) must not refresh together,
+ * every lifetime, in one burst against STS's request rate. `random` is in [0, 1).
+ */
+export function refreshAt(issuedAtMs: number, expirationMs: number, random: number): number {
+  const margin = Math.min(15 * 60_000, (expirationMs - issuedAtMs) / 2);
+  return expirationMs - margin - random * (margin / 2);
 }
 
 /** After a failed fetch, try again soon but not in a tight loop: a quarter of the time left, 1-30 s. */
@@ -14,12 +20,15 @@ export function retryDelayMs(nowMs: number, expirationMs: number): number {
 
 export interface Timers {
   now(): number;
+  /** In [0, 1): where in its window a refresh lands. */
+  random(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const systemTimers: Timers = {
   now: () => Date.now(),
+  random: () => Math.random(),
   setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
@@ -33,6 +42,8 @@ export interface RefresherOptions<T> {
   failed(error: unknown, repeated: boolean): void;
   /** The last credentials have expired without a successful refresh. */
   expired(): void;
+  /** A fetch succeeded after failed ones (STS is back): the new value is current. */
+  recovered?(): void;
   timers?: Timers;
 }
 
@@ -72,7 +83,7 @@ export class Refresher<T> {
 
   private nextRefresh(): number | undefined {
     const expiration = this.value === undefined ? undefined : this.expiryOf(this.value);
-    return expiration === undefined ? undefined : refreshAt(this.issuedAt, expiration.getTime());
+    return expiration === undefined ? undefined : refreshAt(this.issuedAt, expiration.getTime(), this.timers.random());
   }
 
   private schedule(at: number | undefined): void {
@@ -87,6 +98,7 @@ export class Refresher<T> {
       await this.options.update(value);
       this.value = value;
       this.issuedAt = this.timers.now();
+      if (this.lastFailure !== undefined) this.options.recovered?.();
       this.lastFailure = undefined;
       this.timers.clearTimeout(this.expiryTimer);
       this.schedule(this.nextRefresh());

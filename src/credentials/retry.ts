@@ -5,9 +5,15 @@ export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * The base delay after a failure retried until the deadline (throttling), when it
+   * differs: the AWS SDKs start throttling retries later than others (500 ms against
+   * 100 ms), so that a queue of callers does not spend its first seconds asking again.
+   */
+  queueBaseDelayMs?: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 5000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 5000, queueBaseDelayMs: 500 };
 
 export interface Clock {
   now(): number;
@@ -58,23 +64,33 @@ export interface RetryOptions {
   deadline: number;
   signal: AbortSignal;
   isRetryable(error: unknown): boolean;
+  /**
+   * Retryable failures that do not count against maxAttempts: retried until the
+   * deadline. Throttling: STS's request rate is a queue that every caller gets
+   * through in time, not a fault, so many stages at once wait rather than fail.
+   */
+  untilDeadline?(error: unknown): boolean;
   onRetry?(attempt: number, delayMs: number, error: unknown): void;
 }
 
 /**
- * Runs `operation` until it succeeds, fails for good, or the attempts or the
- * deadline run out. Never sleeps after the last attempt: it throws
+ * Runs `operation` until it succeeds, fails for good, or the attempts (those that
+ * count) or the deadline run out. Never sleeps after the last attempt: it throws
  * RetriesExhausted at once. Errors that are not retryable pass through unchanged.
  */
 export async function retryTransient<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const { policy, clock } = options;
+  let counted = 0;
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await operation(attempt);
     } catch (error) {
       if (!options.isRetryable(error)) throw error;
-      if (attempt >= policy.maxAttempts) throw new RetriesExhausted(attempt, error);
-      const delay = fullJitterDelay(attempt, policy, clock.random);
+      const queued = options.untilDeadline?.(error) === true;
+      if (!queued) counted += 1;
+      if (counted >= policy.maxAttempts) throw new RetriesExhausted(attempt, error);
+      const base = queued ? (policy.queueBaseDelayMs ?? policy.baseDelayMs) : policy.baseDelayMs;
+      const delay = fullJitterDelay(attempt, { ...policy, baseDelayMs: base }, clock.random);
       if (clock.now() + delay >= options.deadline) throw new RetriesExhausted(attempt, error);
       options.onRetry?.(attempt, delay, error);
       await clock.sleep(delay, options.signal);

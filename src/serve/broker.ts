@@ -229,6 +229,10 @@ export async function runBackground(dir: string, env: Environment, network: Netw
       writeAtomically(dir, FILES.error, `${message}\n`);
       logLine(dir, `${stamp()} ${message}`);
     },
+    recovered: () => {
+      removeFolderFile(dir, FILES.error);
+      logLine(dir, `${stamp()} refreshed again: the block's clients have the role's credentials`);
+    },
   });
   const current = (): Served => {
     const value = refresher.current;

@@ -91,7 +91,7 @@ const SCENARIOS: [string, string[], StsFaults][] = [
   ['the child prints its environment, masked', ['--verbose', '--mask', '--', 'env'], {}],
   ['the child prints every escaped form of its credentials, masked', ['--mask', '--', fixture('print-escaped.mjs')], {}],
   ...REFUSALS.map((code): [string, string[], StsFaults] => [`${code}, --verbose`, ['--verbose', '--', 'true'], { refuse: code }]),
-  ['throttled past the last attempt, --verbose', ['--verbose', '--', 'true'], { throttleFirst: 100 }],
+  ['throttled until --assume-timeout, --verbose', ['--verbose', '--assume-timeout', '2', '--', 'true'], { throttleFirst: 1000 }],
   ['a hung STS, --verbose', ['--verbose', '--assume-timeout', '1', '--', 'true'], { hangFirst: Number.POSITIVE_INFINITY }],
   ['a garbage answer, --verbose', ['--verbose', '--', 'true'], { garbage: true }],
   ['command not found, --verbose', ['--verbose', '--', 'no-such-command'], {}],

@@ -103,6 +103,26 @@ describe('masking', () => {
     expect(readdirSync(tmp).filter((name) => name.startsWith('with-assumed-role-'))).toEqual([]);
   });
 
+  it('stopped while it makes its pipes (Jenkins aborting the step), it leaves no folder behind', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'war-tmp-'));
+    const bin = mkdtempSync(join(tmpdir(), 'war-bin-'));
+    // An mkfifo that says it started, then never finishes: the stop comes while the folder exists.
+    writeFileSync(join(bin, 'mkfifo'), `#!/bin/sh\necho $$ > ${bin}/started\nexec sleep 60\n`, { mode: 0o755 });
+    const running = startCli([...ROLE, '--mask', '--', 'true'], { env: world.env({ TMPDIR: tmp, PATH: `${bin}:${process.env.PATH}` }) });
+    let shim: number | undefined;
+    try {
+      shim = Number(await waitFor(() => (existsSync(join(bin, 'started')) ? readFileSync(join(bin, 'started'), 'utf8') : undefined)));
+      expect(readdirSync(tmp).filter((name) => name.startsWith('with-assumed-role-'))).toHaveLength(1);
+      running.kill('SIGTERM');
+      expect((await running).exitCode).toBe(143);
+      expect(readdirSync(tmp).filter((name) => name.startsWith('with-assumed-role-'))).toEqual([]);
+    } finally {
+      if (shim !== undefined) process.kill(shim, 'SIGKILL');
+      rmSync(bin, { recursive: true, force: true });
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('is binary-safe', async () => {
     canary();
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, index) => index));

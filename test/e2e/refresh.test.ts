@@ -1,6 +1,6 @@
 // --refresh: the command gets a local credentials endpoint instead of static keys;
 // the wrapper assumes the role again before expiry, real clients keep working.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { ALL_CLIENTS, availableClients, identitiesIn } from '../support/aws-clie
 import { fixture, isolatedHome, runCli, startCli } from '../support/cli.ts';
 import { expectedResult } from '../support/sdk-matrix.ts';
 import { ACCOUNT_A, DEPLOY_ROLE_ARN, useStsWorld } from '../support/sts-world.ts';
+import { waitForOutput } from '../support/wait.ts';
 
 const world = useStsWorld({ tls: true });
 const ROLE = ['--role-arn', DEPLOY_ROLE_ARN, '--session-name', 'refreshing', '--region', 'us-east-1'];
@@ -139,6 +140,34 @@ aws sts get-caller-identity; echo "aws exit $?"`;
     expect(result.stderr).toMatch(/the credentials expired at \S+ unrefreshed: the command's next fetch of them fails/);
     expect(result.stdout).toContain('aws exit 255');
     expect(result.stderr).toContain('Received non 200 response 503 from container metadata: {"Code":"CredentialsExpired"');
+  });
+
+  it('recovers once STS answers again after the credentials expired: says so, and the next call acts as the role', async () => {
+    world.server.lifetimeSeconds = 3;
+    world.server.faults = { refuse: 'ServiceUnavailable', refuseFrom: 2 };
+    const dir = mkdtempSync(join(tmpdir(), 'war-recover-'));
+    const status = `${process.execPath} -e 'fetch(process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, { headers: { authorization: process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN } }).then((r) => console.log(r.status))'`;
+    const script = `until [ "$(${status})" = 503 ]; do sleep 0.2; done; echo expired
+until [ -e ${dir}/sts-back ]; do sleep 0.05; done
+until [ "$(${status})" = 200 ]; do sleep 0.2; done
+${fixture('identities.sh')} v1`;
+    try {
+      const running = startCli([...ROLE, '--refresh', '--', 'sh', '-c', script], { env: env(), timeout: 60_000 });
+      await waitForOutput(running.stdout, 'expired');
+      world.server.faults = {};
+      writeFileSync(join(dir, 'sts-back'), '');
+      const result = await running;
+      expect(result.exitCode, String(result.stderr)).toBe(0);
+      expect(identitiesIn(String(result.stdout)).v1).toEqual([ASSUMED]);
+      const stderr = String(result.stderr);
+      expect(stderr.indexOf('refreshing the credentials failed')).toBeGreaterThanOrEqual(0);
+      expect(stderr.indexOf('unrefreshed')).toBeGreaterThan(stderr.indexOf('refreshing the credentials failed'));
+      expect(stderr.indexOf("refreshed again: the command's next fetch gets the role's credentials")).toBeGreaterThan(
+        stderr.indexOf('unrefreshed'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('passes the exit status and signals through as without --refresh, and closes the endpoint', async () => {

@@ -220,6 +220,10 @@ def runSh = { Map step ->
     if (abortOn != null) {
         while (process.isAlive() && !consoleFile.getText('UTF-8').contains(abortOn)) sleep(20)
         if (process.isAlive()) {
+            // As Jenkins stops a durable step (ProcessTree.killAll, by the step's cookie): SIGTERM to
+            // every process of the step's tree, not the shell alone; what it started must not outlive it.
+            List<ProcessHandle> tree = process.toHandle().descendants().iterator().toList()
+            tree.each { ProcessHandle member -> member.destroy() }
             process.destroy()
             process.waitFor()
             out.join()

@@ -36,6 +36,8 @@ export interface StsCall {
   outcome: string;
   /** When it arrived (Date.now()). */
   receivedAt: number;
+  /** When it was answered (Date.now()), once it was. */
+  answeredAt?: number;
   /** AssumeRoleWithWebIdentity: whether the request carried an Authorization header (it must not). */
   signed?: boolean;
 }
@@ -74,6 +76,12 @@ export interface StsFaults {
   garbage?: boolean;
   /** AssumeRole answers after this many milliseconds. */
   delayMs?: number;
+  /** AssumeRole calls wait for this before anything else: blocks whose credentials were issued in the same second. */
+  holdUntil?: Promise<void>;
+  /** AssumeRole beyond this rate is throttled, as STS's request quota: a token bucket of `burst` filled at `perSecond`. */
+  rate?: { perSecond: number; burst: number };
+  /** Every Nth AssumeRole call (N, 2N, ...) that gets past the rate fails with HTTP 500. */
+  serverErrorEvery?: number;
   /** AssumeRole answers with a session of the role in this account, whatever was asked (an endpoint for another account). */
   answerAccount?: string;
   /** The first N AssumeRoleWithWebIdentity calls: AWS could not reach the token's issuer. */
@@ -300,6 +308,9 @@ export class StsTestServer {
   private tlsPort = 0;
   private host = '127.0.0.1';
   private readonly generations = new Map<string, number>();
+  /** faults.rate's bucket: tokens left, and when it was last filled. */
+  private bucket: { tokens: number; at: number } | undefined;
+  private admitted = 0;
   private readonly handler: RequestListener;
   private instanceProfile: (Required<Credentials> & { role: string }) | undefined;
   private containerCredentials: Required<Credentials> | undefined;
@@ -325,6 +336,8 @@ export class StsTestServer {
   /** Back to how it started, but for its users and roles: no faults, no log, no planned answers. */
   reset(): void {
     this.faults = {};
+    this.bucket = undefined;
+    this.admitted = 0;
     this.imdsFaults = {};
     this.lifetimeSeconds = undefined;
     this.ec2Instances = {};
@@ -465,6 +478,7 @@ export class StsTestServer {
     this.onCall?.(call);
     const reply = (status: number, xml: string, outcome: string) => {
       call.outcome = outcome;
+      call.answeredAt = Date.now();
       response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() }).end(xml);
     };
     const fail = (code: StsErrorCode, message?: string) =>
@@ -519,8 +533,14 @@ export class StsTestServer {
       call.outcome = 'hang';
       return;
     }
+    if (faults.holdUntil !== undefined) await faults.holdUntil;
     if (faults.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
     if (index <= (faults.throttleFirst ?? 0)) return fail('Throttling');
+    if (faults.rate !== undefined && !this.takeToken(faults.rate)) return fail('Throttling');
+    if (faults.serverErrorEvery !== undefined) {
+      this.admitted += 1;
+      if (this.admitted % faults.serverErrorEvery === 0) return fail('InternalFailure');
+    }
     if (index <= (faults.serverErrorFirst ?? 0)) return fail('InternalFailure');
     if (faults.serverErrorOn?.includes(index)) return fail('InternalFailure');
     if (faults.refuse !== undefined && index >= (faults.refuseFrom ?? 1)) return fail(faults.refuse);
@@ -547,6 +567,18 @@ export class StsTestServer {
     if (packed > PACKED_LIMIT) return fail('PackedPolicyTooLarge');
     // MFA is present in a role assumed from an MFA session, not in one chained from that role.
     return reply(200, wrap('AssumeRole', this.issue(params, faults.answerAccount, caller.mfa === true && !caller.roleSession)), 'OK');
+  }
+
+  /** One token from the bucket, filled at the rate since it was last: false when it is empty (Throttling). */
+  private takeToken(rate: { perSecond: number; burst: number }): boolean {
+    const now = performance.now();
+    const bucket = this.bucket ?? { tokens: rate.burst, at: now };
+    bucket.tokens = Math.min(rate.burst, bucket.tokens + ((now - bucket.at) / 1000) * rate.perSecond);
+    bucket.at = now;
+    this.bucket = bucket;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
   }
 
   /** Whether `code` is one `serial` shows, of `userArn`'s device, not used before: then it is used. */

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { Refresher, refreshAt, retryDelayMs, type Timers } from '../../../src/credentials/refresher.ts';
 
 /** Timers that run only when the test moves the clock. */
-function fakeTimers(): Timers & { advance(ms: number): Promise<void> } {
+function fakeTimers(random = () => 0): Timers & { advance(ms: number): Promise<void> } {
   let now = 0;
   let next = 0;
   const pending = new Map<number, { at: number; callback: () => void }>();
   return {
     now: () => now,
+    random,
     setTimeout: (callback, ms) => {
       next += 1;
       pending.set(next, { at: now + ms, callback });
@@ -38,8 +39,15 @@ describe('refreshAt', () => {
     ['a 12 h session: 15 minutes before expiry', 0, 12 * HOUR, 12 * HOUR - 15 * MINUTE],
     ['a 20 minute session: half its lifetime', 0, 20 * MINUTE, 10 * MINUTE],
     ['4 seconds: after 2', 1000, 5000, 3000],
-  ])('%s', (_name, issued, expires, expected) => {
-    expect(refreshAt(issued, expires)).toBe(expected);
+  ])('%s, at the latest', (_name, issued, expires, expected) => {
+    expect(refreshAt(issued, expires, 0)).toBe(expected);
+  });
+  it.each([
+    ['a 1 h session: between 22.5 and 15 minutes before expiry', 0, HOUR, 37.5 * MINUTE],
+    ['a 20 minute session: between a quarter and half its lifetime', 0, 20 * MINUTE, 5 * MINUTE],
+  ])('%s', (_name, issued, expires, earliest) => {
+    expect(refreshAt(issued, expires, 1)).toBe(earliest);
+    expect(refreshAt(issued, expires, 0.5)).toBe((earliest + refreshAt(issued, expires, 0)) / 2);
   });
   it('retries a failed fetch after a quarter of the time left, between 1 and 30 s', () => {
     expect(retryDelayMs(0, HOUR)).toBe(30_000);
@@ -110,6 +118,45 @@ describe('Refresher', () => {
     await timers.advance(1000);
     expect(refresher.current?.name).toBe('later');
     refresher.stop();
+  });
+
+  it('blocks started together refresh spread over the window, and stay spread cycle after cycle', async () => {
+    // A fixed sequence in [0, 1) standing in for Math.random: 50 blocks, 4 lifetimes.
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed - 1) / 2147483646;
+    };
+    const timers = fakeTimers(random);
+    const fetchedAt: number[] = [];
+    const blocks = Array.from(
+      { length: 50 },
+      () =>
+        new Refresher(credentials('first', HOUR), (value) => value.expiration, {
+          fetch: async () => {
+            fetchedAt.push(timers.now());
+            return credentials('again', timers.now() + HOUR);
+          },
+          update: () => undefined,
+          failed: () => undefined,
+          expired: () => undefined,
+          timers,
+        }),
+    );
+    await timers.advance(4 * HOUR);
+    for (const block of blocks) block.stop();
+    // In half-minutes: a fifteenth of the 7.5-minute window, as the fleet bench's seconds are of its 15-second one.
+    const perHalfMinute = new Map<number, number>();
+    for (const at of fetchedAt) {
+      const slot = Math.floor(at / (MINUTE / 2));
+      perHalfMinute.set(slot, (perHalfMinute.get(slot) ?? 0) + 1);
+    }
+    // Every block refreshed in every lifetime, none later than 15 minutes before expiry...
+    expect(fetchedAt.length).toBeGreaterThanOrEqual(50 * 4);
+    expect(fetchedAt.filter((at) => at < 37.5 * MINUTE)).toEqual([]);
+    // ...and no half-minute took more than a quarter of them (all 50 in one instant without jitter).
+    expect(Math.max(...perHalfMinute.values())).toBeLessThanOrEqual(12);
+    expect(perHalfMinute.size).toBeGreaterThan(40);
   });
 
   it('never refreshes credentials that do not expire', async () => {

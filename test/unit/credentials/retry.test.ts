@@ -69,6 +69,46 @@ describe('retryTransient', () => {
     expect(sleeps).toHaveLength(3);
   });
 
+  it('retries throttling past maxAttempts, until the deadline; the other failures still count', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { retry: true, throttled: true });
+    const untilDeadline = (error: unknown) => (error as { throttled?: boolean }).throttled === true;
+    const queue = fakeClock();
+    const waited = failing(12, throttled);
+    await expect(retryTransient(waited.operation, { ...options(queue.clock), untilDeadline })).resolves.toBe('ok');
+    expect(waited.calls).toBe(13);
+    // Capped at maxDelayMs, jittered: half of it with random 0.5.
+    expect(queue.sleeps.slice(-3)).toEqual([500, 500, 500]);
+
+    // With a base of its own for what is retried until the deadline: 300 ms doubling, where others have 100.
+    const slower = fakeClock();
+    await retryTransient(failing(3, throttled).operation, {
+      ...options(slower.clock),
+      policy: { ...policy, queueBaseDelayMs: 300 },
+      untilDeadline,
+    });
+    expect(slower.sleeps).toEqual([150, 300, 500]);
+
+    const deadline = fakeClock();
+    const forever = failing(1000, throttled);
+    const error = await retryTransient(forever.operation, { ...options(deadline.clock, 10_000), untilDeadline }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(RetriesExhausted);
+    expect(deadline.sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(10_000);
+
+    // Three throttles, then 5xx: four of those (maxAttempts) end it, at the seventh attempt.
+    let calls = 0;
+    const mixed = fakeClock();
+    const exhausted = await retryTransient(
+      async () => {
+        calls += 1;
+        throw calls <= 3 ? throttled : transient;
+      },
+      { ...options(mixed.clock), untilDeadline },
+    ).catch((caught: unknown) => caught);
+    expect((exhausted as RetriesExhausted).attempts).toBe(7);
+  });
+
   it('stops when the next delay would pass the deadline', async () => {
     const { clock, sleeps } = fakeClock(0.99);
     const op = failing(10, transient);
