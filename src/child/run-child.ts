@@ -1,7 +1,7 @@
 // Runs the command as a child with child_process: stdio inherited (or through the
 // masking streams), signals forwarded, the child's exit status passed back.
 import { spawn } from 'node:child_process';
-import { closeSync, statSync } from 'node:fs';
+import { closeSync, readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CommandNotExecutableError, CommandNotFoundError } from '../domain/errors.ts';
@@ -23,10 +23,25 @@ export interface RunChildOptions {
   beforeSpawn?: (() => void) | undefined;
 }
 
-/** Whether the command names a directory (execve says EACCES for one): as given, or found on PATH. */
+/** Where the command may be: as given, or on PATH. */
+const candidatesOf = (file: string) =>
+  file.includes('/') ? [file] : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, file));
+
+/** The `#!` line of the program `file` names, when it is there and has one: ENOENT then means its interpreter is missing. */
+function interpreterOf(file: string): string | undefined {
+  for (const path of candidatesOf(file)) {
+    try {
+      const line = readFileSync(path).subarray(0, 256).toString('latin1').split('\n')[0] ?? '';
+      if (line.startsWith('#!')) return line.slice(2).trimStart();
+      return undefined;
+    } catch {}
+  }
+  return undefined;
+}
+
+/** Whether the command names a directory (execve says EACCES for one). */
 function isDirectory(file: string): boolean {
-  const candidates = file.includes('/') ? [file] : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, file));
-  return candidates.some((path) => {
+  return candidatesOf(file).some((path) => {
     try {
       return statSync(path).isDirectory();
     } catch {
@@ -81,6 +96,17 @@ export async function runChild(options: RunChildOptions): Promise<number> {
     for (const relay of relays ?? []) relay.finish(OUTPUT_GRACE_MS);
     await Promise.all(relays?.map((relay) => relay.done) ?? []);
     const code = result.error?.code;
+    const interpreter = code === 'ENOENT' ? interpreterOf(file) : undefined;
+    if (interpreter?.endsWith('\r')) {
+      throw new CommandNotFoundError(`${file}: its #! line ends in a carriage return: the script has Windows line endings`, {
+        fix: `convert it to Unix line endings (dos2unix ${file}, or git config core.autocrlf input)`,
+      });
+    }
+    if (interpreter !== undefined) {
+      throw new CommandNotFoundError(`${file}: its interpreter was not found (#!${interpreter.trim()})`, {
+        fix: `install ${interpreter.trim().split(/\s+/)[0]}, or change the script's first line (#!/usr/bin/env bash finds bash on PATH)`,
+      });
+    }
     if (code === 'ENOENT') {
       throw new CommandNotFoundError(`${file}: command not found`, {
         fix: 'check the spelling and PATH, or give a path such as ./deploy.sh',

@@ -103,6 +103,9 @@ function shownProxy(value: SettingValue): SettingValue {
   }
 }
 
+/** In the step, a token file is the id token of a Jenkins credential: its id is not known here. */
+export const OIDC_CREDENTIALS_PLACEHOLDER = 'the-id-of-your-oidc-credentials';
+
 /** The step call a dry run describes: `withAssumedRole(roleArn: '...', ..., command: '...')`. */
 export function stepCall(settings: Settings, command: readonly string[]): string {
   const parameters = given(settings)
@@ -111,5 +114,8 @@ export function stepCall(settings: Settings, command: readonly string[]): string
       const value = name === 'proxy' ? shownProxy(setting.value) : setting.value;
       return `${STEP_PARAMETERS[name]}: ${name === 'tag' ? groovyMap(value) : groovyValue(value)}`;
     });
-  return `withAssumedRole(${[...parameters, `command: ${groovyString(command.map(shellQuote).join(' '))}`].join(', ')})`;
+  const keyless = given(settings).some(([name]) => name === 'web-identity-token-file')
+    ? [`oidcCredentialsId: ${groovyString(OIDC_CREDENTIALS_PLACEHOLDER)}`]
+    : [];
+  return `withAssumedRole(${[...parameters, ...keyless, `command: ${groovyString(command.map(shellQuote).join(' '))}`].join(', ')})`;
 }

@@ -1,6 +1,7 @@
 // The built CLI against the project's loopback STS, with real children: the AWS
 // CLI, shell scripts, node scripts.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, fixture, isolatedHome, runCli, startCli } from '../support/cli.ts';
@@ -96,6 +97,25 @@ describe('running a command as the deploy role', () => {
     expect(notExecutable.exitCode).toBe(126);
     expect(notExecutable.stderr).toMatch(/not-executable\.sh: cannot be executed \(EACCES\)\n {2}fix: make it executable/);
     expect(notExecutable.stdout).toBe('');
+  });
+
+  it('a script that is there but whose interpreter is not: 127 naming the interpreter, or the Windows line ending', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'war-shebang-'));
+    try {
+      writeFileSync(join(dir, 'deploy.sh'), '#!/opt/no-such/python9 -u\nprint("hi")\n', { mode: 0o755 });
+      writeFileSync(join(dir, 'crlf.sh'), '#!/bin/sh\r\necho hi\r\n', { mode: 0o755 });
+      const missing = await runCli([...ROLE, '--quiet', '--', join(dir, 'deploy.sh')], { env: world.env() });
+      expect(missing.exitCode).toBe(127);
+      expect(missing.stderr).toBe(
+        `withAssumedRole: ${join(dir, 'deploy.sh')}: its interpreter was not found (#!/opt/no-such/python9 -u)\n  fix: install /opt/no-such/python9, or change the script's first line (#!/usr/bin/env bash finds bash on PATH)\n`,
+      );
+      const crlf = await runCli([...ROLE, '--quiet', '--', join(dir, 'crlf.sh')], { env: world.env() });
+      expect(crlf.exitCode).toBe(127);
+      expect(crlf.stderr).toContain('its #! line ends in a carriage return: the script has Windows line endings');
+      expect(crlf.stderr).toContain('fix: convert it to Unix line endings');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -104,6 +104,8 @@ describe('--web-identity-token-file', () => {
     expect(plan.stdout).toMatch(
       /credential source {2}web identity token \S+: issuer https:\/\/ci\.example\.com\/oidc, audience sts\.amazonaws\.com, subject https:\/\/ci\.example\.com\/job\/app\/, expires in (59m\d*s?|1h); no source credentials \(AssumeRoleWithWebIdentity\)\n/,
     );
+    // In the step, the token is a Jenkins credential's: the printed call names where its id goes.
+    expect(plan.stdout).toMatch(/^ {2}withAssumedRole\(.*oidcCredentialsId: 'the-id-of-your-oidc-credentials', command: 'true'\)$/m);
     const doctor = await runCli(['doctor', ...ROLE], { env: keylessEnv(tokenFile) });
     expect(doctor.exitCode).toBe(0);
     expect(doctor.stdout).toMatch(/^ok {4}credential source {2}web identity token .*; no source credentials are looked up$/m);
