@@ -222,9 +222,10 @@ def runSh = { Map step ->
         if (process.isAlive()) {
             // As Jenkins stops a durable step (ProcessTree.killAll, by the step's cookie): SIGTERM to
             // every process of the step's tree, not the shell alone; what it started must not outlive it.
+            // Through the handles: Process.destroy() would also close the output the pump still reads.
             List<ProcessHandle> tree = process.toHandle().descendants().iterator().toList()
             tree.each { ProcessHandle member -> member.destroy() }
-            process.destroy()
+            process.toHandle().destroy()
             process.waitFor()
             out.join()
             throw new FlowInterruptedException()
