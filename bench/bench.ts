@@ -25,7 +25,7 @@ import { bundleCli } from '../scripts/build.ts';
 import { Masker } from '../src/child/masker.ts';
 import { PIPE_READ_BYTES } from '../src/child/output-pipes.ts';
 import { generateCredentials, StsTestServer } from '../test/support/sts-server.ts';
-import { fleet } from './fleet.ts';
+import { fleet, median } from './fleet.ts';
 import { stepCost } from './step-cost.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -82,8 +82,6 @@ function runIntoFile(command: string, args: string[], env: NodeJS.ProcessEnv, fi
     });
   });
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 /** Prints one line; returns whether the run is still within every budget. */
 function row(label: string, value: string, budget = '', ok?: boolean): boolean {

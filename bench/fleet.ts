@@ -33,7 +33,7 @@ export interface FleetSetting {
 
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))] as number;
-const median = (values: number[]) => percentile(values, 50);
+export const median = (values: number[]) => percentile(values, 50);
 
 function exitOf(cli: string, args: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
   return new Promise((resolve, reject) => {
@@ -70,18 +70,12 @@ async function manyAtOnce({ server, cli, env }: FleetSetting, row: Row): Promise
   );
   server.reset();
   // Their first calls are held until all have come: two cores start 200 processes over seconds, 200 agents at once.
-  let release = () => {};
-  server.faults = { holdUntil: new Promise<void>((resolve) => (release = resolve)), rate: RATE, serverErrorEvery: SERVER_ERROR_EVERY };
-  let releasedAt = 0;
-  server.onCall = () => {
-    if (server.assumeRoleCalls().length !== RUNS) return;
-    releasedAt = Date.now();
-    release();
-  };
+  server.faults = { holdUntilCalls: RUNS, rate: RATE, serverErrorEvery: SERVER_ERROR_EVERY };
   const args = (index: number) => ['--role-arn', ROLE_ARN, '--session-name', `fleet-${index}`, '--mask', '--quiet', '--', 'true'];
   const codes = await Promise.all(Array.from({ length: RUNS }, (_, index) => exitOf(cli, args(index), env)));
-  server.onCall = undefined;
   const calls = server.assumeRoleCalls();
+  // Released by the last of the first calls to arrive.
+  const releasedAt = (calls[RUNS - 1] as StsCall).receivedAt;
   const sessions = [...bySession(calls).values()];
   const waits = sessions.flatMap((attempts) => {
     const granted = attempts.find((call) => call.outcome === 'OK');
@@ -127,15 +121,10 @@ async function spreadRefreshes({ server, cli, env, scratch }: FleetSetting, row:
   );
   server.reset();
   server.lifetimeSeconds = lifetime;
-  let release = () => {};
-  server.faults = { holdUntil: new Promise<void>((resolve) => (release = resolve)) };
-  const starting = Array.from({ length: BLOCKS }, (_, index) => startBlock(cli, env, ROLE_ARN, `block-${index}`, scratch));
-  // Released also when they did not all come: every block started then ends, and is stopped below.
-  const arrived = await waitFor(() => server.assumeRoleCalls().length >= BLOCKS || undefined, 300_000).catch((error: unknown) => error);
-  release();
-  const blocks = await Promise.all(starting);
+  // Held until all have come; should one never come, the others fail at --assume-timeout, and all are stopped below.
+  server.faults = { holdUntilCalls: BLOCKS };
+  const blocks = await Promise.all(Array.from({ length: BLOCKS }, (_, index) => startBlock(cli, env, ROLE_ARN, `block-${index}`, scratch)));
   try {
-    if (arrived !== true) throw arrived;
     const failed = blocks.filter((block) => block.started.exitCode !== 0);
     if (failed.length > 0) throw new Error(`${failed.length} blocks did not start: ${failed[0]?.started.stderr}`);
     const issued = server.assumeRoleCalls().slice(0, BLOCKS);

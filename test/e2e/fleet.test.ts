@@ -69,15 +69,7 @@ describe('many runs at once against a throttling STS', () => {
     // Their first calls arrive together (held until all have come), then STS admits two a second, and one
     // in ten of those it admits fails with 500: the last run waits about 12 s, longer than six attempts take.
     const runs = 24;
-    let release = () => {};
-    world.server.faults = {
-      holdUntil: new Promise<void>((resolve) => (release = resolve)),
-      rate: { perSecond: 2, burst: 2 },
-      serverErrorEvery: 10,
-    };
-    world.server.onCall = () => {
-      if (world.server.assumeRoleCalls().length === runs) release();
-    };
+    world.server.faults = { holdUntilCalls: runs, rate: { perSecond: 2, burst: 2 }, serverErrorEvery: 10 };
     const results = await Promise.all(
       Array.from({ length: runs }, (_, index) =>
         runCli(['--role-arn', DEPLOY_ROLE_ARN, '--session-name', `stage-${index}`, '--quiet', '--', 'true'], {
@@ -86,7 +78,6 @@ describe('many runs at once against a throttling STS', () => {
         }),
       ),
     );
-    world.server.onCall = undefined;
     for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
     const calls = world.server.assumeRoleCalls();
     const granted = calls.filter((call) => call.outcome === 'OK').map((call) => call.params.RoleSessionName);

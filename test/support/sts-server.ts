@@ -76,8 +76,12 @@ export interface StsFaults {
   garbage?: boolean;
   /** AssumeRole answers after this many milliseconds. */
   delayMs?: number;
-  /** AssumeRole calls wait for this before anything else: blocks whose credentials were issued in the same second. */
-  holdUntil?: Promise<void>;
+  /**
+   * AssumeRole calls wait until this many have arrived, then are all answered at once
+   * (and later ones at once): runs or blocks that reach STS together, which two cores
+   * cannot start together.
+   */
+  holdUntilCalls?: number;
   /** AssumeRole beyond this rate is throttled, as STS's request quota: a token bucket of `burst` filled at `perSecond`. */
   rate?: { perSecond: number; burst: number };
   /** Every Nth AssumeRole call (N, 2N, ...) that gets past the rate fails with HTTP 500. */
@@ -311,6 +315,8 @@ export class StsTestServer {
   /** faults.rate's bucket: tokens left, and when it was last filled. */
   private bucket: { tokens: number; at: number } | undefined;
   private admitted = 0;
+  /** faults.holdUntilCalls' gate, opened by the call that makes the number. */
+  private gate: { open: Promise<void>; release(): void } | undefined;
   private readonly handler: RequestListener;
   private instanceProfile: (Required<Credentials> & { role: string }) | undefined;
   private containerCredentials: Required<Credentials> | undefined;
@@ -338,6 +344,7 @@ export class StsTestServer {
     this.faults = {};
     this.bucket = undefined;
     this.admitted = 0;
+    this.gate = undefined;
     this.imdsFaults = {};
     this.lifetimeSeconds = undefined;
     this.ec2Instances = {};
@@ -533,7 +540,7 @@ export class StsTestServer {
       call.outcome = 'hang';
       return;
     }
-    if (faults.holdUntil !== undefined) await faults.holdUntil;
+    if (faults.holdUntilCalls !== undefined) await this.atGate(faults.holdUntilCalls, index);
     if (faults.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
     if (index <= (faults.throttleFirst ?? 0)) return fail('Throttling');
     if (faults.rate !== undefined && !this.takeToken(faults.rate)) return fail('Throttling');
@@ -567,6 +574,17 @@ export class StsTestServer {
     if (packed > PACKED_LIMIT) return fail('PackedPolicyTooLarge');
     // MFA is present in a role assumed from an MFA session, not in one chained from that role.
     return reply(200, wrap('AssumeRole', this.issue(params, faults.answerAccount, caller.mfa === true && !caller.roleSession)), 'OK');
+  }
+
+  /** Waits until the `calls`th AssumeRole call has arrived; `index` is this one's. */
+  private atGate(calls: number, index: number): Promise<void> {
+    if (this.gate === undefined) {
+      let release = () => {};
+      const open = new Promise<void>((resolve) => (release = resolve));
+      this.gate = { open, release };
+    }
+    if (index >= calls) this.gate.release();
+    return this.gate.open;
   }
 
   /** One token from the bucket, filled at the rate since it was last: false when it is empty (Throttling). */
